@@ -1,0 +1,32 @@
+// The `ntsyscall` command line: one subcommand per file under adapter/commands/.
+import { runAsmCommand } from './commands/asm';
+import { runExecCommand } from './commands/exec';
+
+export type CommandOutput = { stdout: (text: string) => void; stderr: (text: string) => void };
+
+const processOutput: CommandOutput = {
+  stdout: (text) => { process.stdout.write(text); },
+  stderr: (text) => { process.stderr.write(text); },
+};
+
+const USAGE = `usage: ntsyscall <command> [options]
+
+commands:
+  asm FILE.asm [-o OUT.bin] [--listing]     assemble one module (errors as file:line:col: message)
+  exec FILE.asm [--set eax=1,...] [--json]  run code in a flat 32-bit ring-0 machine until hlt
+`;
+
+/** Runs one command line; resolves to the process exit status. */
+export async function main(args: readonly string[], output: CommandOutput = processOutput): Promise<number> {
+  const [command, ...rest] = args;
+  switch (command) {
+    case 'asm': return runAsmCommand(rest, output);
+    case 'exec': return runExecCommand(rest, output);
+    case undefined: case '-h': case '--help': case 'help':
+      output.stdout(USAGE);
+      return command === undefined ? 2 : 0;
+    default:
+      output.stderr(`ntsyscall: unknown command '${command}'\n${USAGE}`);
+      return 2;
+  }
+}
