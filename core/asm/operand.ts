@@ -47,6 +47,10 @@ export interface MemoryOperand {
   unresolved?: boolean;
   /** A16 addressing (bx/bp/si/di, or `a16` prefix given) instead of 32-bit ModRM/SIB. */
   addressSize?: 16 | 32;
+  /** The displacement includes a label's address (relocatable): NASM then never shortens it to disp8. */
+  isAddress?: boolean;
+  /** `far` written before the operand (`jmp far [eax]`, `call far dword [ebx]`): an indirect far pointer. */
+  far?: boolean;
 }
 
 export interface FarPointerOperand {
@@ -54,6 +58,8 @@ export interface FarPointerOperand {
   segment: number;
   offset: number;
   unresolved?: boolean;
+  /** `word` / `dword` written before the pointer (`jmp word 0x08:0x1234` is the ptr16:16 form). */
+  size?: OperandSizeKeyword;
 }
 
 export type ParsedOperand = RegisterOperand | ImmediateOperand | MemoryOperand | FarPointerOperand;
