@@ -1,6 +1,7 @@
 // The `ntsyscall` command line: one subcommand per file under adapter/commands/.
 import { runAsmCommand } from './commands/asm';
 import { runExecCommand } from './commands/exec';
+import { runStubsCommand } from './commands/stubs';
 
 export type CommandOutput = { stdout: (text: string) => void; stderr: (text: string) => void };
 
@@ -14,6 +15,8 @@ const USAGE = `usage: ntsyscall <command> [options]
 commands:
   asm FILE.asm [-o OUT.bin] [--listing]     assemble one module (errors as file:line:col: message)
   exec FILE.asm [--set eax=1,...] [--json]  run code in a flat 32-bit ring-0 machine until hlt
+  stubs [--windows VERSION|all] [--out DIR] [--check]
+                                            regenerate the ntdll/Zw stubs and service tables
 `;
 
 /** Runs one command line; resolves to the process exit status. */
@@ -22,6 +25,7 @@ export async function main(args: readonly string[], output: CommandOutput = proc
   switch (command) {
     case 'asm': return runAsmCommand(rest, output);
     case 'exec': return runExecCommand(rest, output);
+    case 'stubs': return runStubsCommand(rest, output);
     case undefined: case '-h': case '--help': case 'help':
       output.stdout(USAGE);
       return command === undefined ? 2 : 0;
