@@ -50,9 +50,10 @@ describe('line tables of the samples', () => {
       const text = result.sections.find((section) => section.name === '.text')!;
       // the entry file and every file it includes that produced code
       const sourceFiles = [...new Set([file, ...result.lines.files()])];
+      let instructionLineCount = 0;
       for (const sourceFile of sourceFiles) {
         const lines = instructionLines(fs.readFileSync(sourceFile, 'utf8'));
-        if (sourceFile === file) assert.ok(lines.length > 0, 'the entry file holds instructions');
+        instructionLineCount += lines.length;
         for (const line of lines) {
           const where = `${path.basename(sourceFile)}:${line}`;
           const addresses = result.lines.addressesOfLine(sourceFile, line);
@@ -68,6 +69,8 @@ describe('line tables of the samples', () => {
           for (let inside = 1; inside < entry.size; inside++) assert.strictEqual(result.lines.lookupAddress(addresses[0] + inside)?.line, line);
         }
       }
+      // a module may keep its code in %included files (the kernel does), but it must hold some
+      assert.ok(instructionLineCount > 0, 'the module holds instructions');
       // and the other way: every instruction entry belongs to a line that holds an instruction (or invokes a macro)
       for (const entry of result.lines.entries.filter((candidate) => candidate.kind === 'instruction')) {
         const sourceLine = fs.readFileSync(entry.file, 'utf8').split('\n')[entry.line - 1] ?? '';
