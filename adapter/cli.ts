@@ -2,6 +2,7 @@
 import { runAsmCommand } from './commands/asm';
 import { runExecCommand } from './commands/exec';
 import { runStubsCommand } from './commands/stubs';
+import { runRunCommand, runStartCommand } from './commands/run';
 
 export type CommandOutput = { stdout: (text: string) => void; stderr: (text: string) => void };
 
@@ -13,6 +14,10 @@ const processOutput: CommandOutput = {
 const USAGE = `usage: ntsyscall <command> [options]
 
 commands:
+  run [PROGRAM.asm] [--driver D.asm]... [--syscall auto|sysenter|int2e] [--windows VERSION]
+      [--trace none|syscalls|interrupts|instructions] [--json] [--max-instructions N] [--clock N]
+                                            boot the NT model and run a program, printing the trace
+  start                                     the default sample through int 2Eh and through sysenter
   asm FILE.asm [-o OUT.bin] [--listing]     assemble one module (errors as file:line:col: message)
   exec FILE.asm [--set eax=1,...] [--json]  run code in a flat 32-bit ring-0 machine until hlt
   stubs [--windows VERSION|all] [--out DIR] [--check]
@@ -23,6 +28,8 @@ commands:
 export async function main(args: readonly string[], output: CommandOutput = processOutput): Promise<number> {
   const [command, ...rest] = args;
   switch (command) {
+    case 'run': return runRunCommand(rest, output);
+    case 'start': return runStartCommand(rest, output);
     case 'asm': return runAsmCommand(rest, output);
     case 'exec': return runExecCommand(rest, output);
     case 'stubs': return runStubsCommand(rest, output);
