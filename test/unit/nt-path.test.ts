@@ -59,18 +59,23 @@ interface BootOptions {
   driver?: string;
   kernelInterface?: boolean;
   windows?: WindowsVersion;
+  /** Start ring 3 at ntdll!BaseProcessStartThunk (EAX = the program's entry). */
+  startThunk?: boolean;
   /** Code appended to ntdll's .text (what the model's ntdll may grow). */
   ntdllAddition?: string;
 }
 
 function bootProgram(program: { file?: string; source?: string }, options: BootOptions): BootedProgram {
   const ntdllFile = samplePath('ntdll/ntdll.asm');
-  // Until ntdll.asm includes kernel-interface.inc itself, the exception tests append it.
+  const ntdllText = fs.readFileSync(ntdllFile, 'utf8');
+  // What ntdll.asm does not have yet is appended: kernel-interface.inc, a start thunk.
+  const hasKernelInterface = /^%include "kernel-interface\.inc"/m.test(ntdllText);
+  const alreadyDefined = (addition: string): boolean => [...addition.matchAll(/^\s*global\s+(\w+)/gm)].some((match) => new RegExp(`^${match[1]}:`, 'm').test(ntdllText));
   const additions = [
-    ...(options.kernelInterface ? ['%include "kernel-interface.inc"'] : []),
-    ...(options.ntdllAddition ? [options.ntdllAddition] : []),
+    ...(options.kernelInterface && !hasKernelInterface ? ['%include "kernel-interface.inc"'] : []),
+    ...(options.ntdllAddition && !alreadyDefined(options.ntdllAddition) ? [options.ntdllAddition] : []),
   ];
-  const ntdllSource = additions.length > 0 ? `${fs.readFileSync(ntdllFile, 'utf8')}\n        section .text\n${additions.join('\n')}\n` : undefined;
+  const ntdllSource = additions.length > 0 ? `${ntdllText}\n        section .text\n${additions.join('\n')}\n` : undefined;
   const user = linkModules([
     { name: 'ntdll', entryFile: ntdllFile, mode: 'user', base: NTDLL_BASE, source: ntdllSource },
     { name: 'program', entryFile: program.file ?? samplePath('programs/inline-program.asm'), mode: 'user', base: PROGRAM_IMAGE_BASE, source: program.source },
@@ -87,7 +92,8 @@ function bootProgram(program: { file?: string; source?: string }, options: BootO
     throw new Error(`no symbol ${name}`);
   };
   let text = '';
-  const startThunk = user.findSymbol('ntdll!BaseProcessStartThunk');
+  // Ring 3 starts at the program itself unless a test asks for ntdll's process start thunk.
+  const startThunk = options.startThunk ? user.findSymbol('ntdll!BaseProcessStartThunk') : undefined;
   const booted = bootNtMachine({
     modules, userEntry: startThunk?.address ?? symbol('program!start'), processStartAddress: symbol('program!start'),
     driverEntry: options.driver ? symbol('driver!DriverEntry') : undefined,
@@ -802,7 +808,7 @@ start:
         mov eax, 0x55
         ret
 `;
-    const booted = bootProgram({ source: program }, { sep: true, ntdllAddition: thunk });
+    const booted = bootProgram({ source: program }, { sep: true, ntdllAddition: thunk, startThunk: true });
     runTo(booted, booted.symbol('ntdll!BaseProcessStartThunk'));
     assert.strictEqual(booted.machine.registers().eax, booted.symbol('program!start'));
     assert.strictEqual(runToExit(booted), 0x55);
