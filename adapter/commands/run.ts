@@ -13,7 +13,7 @@ import { linkModules, type LinkResult } from '../../core/asm/linker';
 import type { ModuleSpec } from '../../core/asm/module';
 import { interruptNameForTrace, type InterruptEvent } from '../../core/cpu/interrupts';
 import { disassembleRange } from '../../core/isa/disassembler';
-import { bootNtMachine, NtBootError, ntoskrnlModuleSpec, type NtBootedMachine } from '../../core/nt/boot';
+import { bootNtMachine, NtBootError, ntdllModuleSpec, ntoskrnlModuleSpec, type NtBootedMachine } from '../../core/nt/boot';
 import {
   KPCR_CURRENT_THREAD, KTHREAD_SERVICE_TABLE, KTRAP_FRAME_CS, KTRAP_FRAME_EIP, SERVICE_DESCRIPTOR_LIMIT,
   SERVICE_DESCRIPTOR_NUMBER,
@@ -118,19 +118,6 @@ function samplesDirectory(): string | undefined {
 /** The org a module file declares: a driver is loaded where its source says. */
 function originOf(file: string): number {
   return assemble({ fileName: file }).origin;
-}
-
-/**
- * The module spec of ntdll with a version's system-service stubs. Like ntoskrnlModuleSpec: for a
- * version other than XP SP3 the entry is a two-line source beside ntdll.asm (`%define WINDOWS_...`
- * then `%include "ntdll.asm"`), whose %ifdef picks generated/<version>/nt-stubs.inc.
- */
-export function ntdllModuleSpec(ntdllDirectory: string, version: WindowsVersion = DEFAULT_WINDOWS_VERSION): ModuleSpec {
-  const spec: ModuleSpec = { name: 'ntdll', entryFile: path.join(ntdllDirectory, 'ntdll.asm'), mode: 'user', base: NTDLL_BASE };
-  if (version === DEFAULT_WINDOWS_VERSION) return spec;
-  // 'win2k-sp4' -> WINDOWS_WIN2K_SP4: the names ntoskrnl.asm and ntdll.asm test.
-  const define = `WINDOWS_${version.toUpperCase().replace(/-/g, '_')}`;
-  return { ...spec, entryFile: path.join(ntdllDirectory, `ntdll-${version}.asm`), source: `%define ${define}\n%include "ntdll.asm"\n` };
 }
 
 interface LinkedSystem {

@@ -20,7 +20,7 @@ import {
   NT_BOOT_BLOCK_KI_FAST_SYSTEM_CALL, NT_BOOT_BLOCK_KI_FAST_SYSTEM_CALL_RET, NT_BOOT_BLOCK_KI_INT_SYSTEM_CALL,
   NT_BOOT_BLOCK_KI_USER_CALLBACK_DISPATCHER, NT_BOOT_BLOCK_KI_USER_EXCEPTION_DISPATCHER, NT_BOOT_BLOCK_LENGTH,
   NT_BOOT_BLOCK_NUMBER_OF_PHYSICAL_PAGES, NT_BOOT_BLOCK_PEB, NT_BOOT_BLOCK_PROCESS_START_ADDRESS, NT_BOOT_BLOCK_PROGRAM_ENTRY, NT_BOOT_BLOCK_TEB,
-  NT_BOOT_BLOCK_USER_STACK_BASE, NT_BOOT_BLOCK_USER_STACK_LIMIT, NPX_FRAME_LENGTH, NTOSKRNL_BASE,
+  NT_BOOT_BLOCK_USER_STACK_BASE, NT_BOOT_BLOCK_USER_STACK_LIMIT, NPX_FRAME_LENGTH, NTDLL_BASE, NTOSKRNL_BASE,
   PAGE_DIRECTORY_PHYSICAL, PDE_BASE, PEB_ADDRESS, PHYSICAL_POOL_START, TEB_ADDRESS, USER_STACK_SIZE, USER_STACK_TOP,
 } from './memory-map';
 import { DEFAULT_WINDOWS_VERSION, type WindowsVersion } from './syscall-list';
@@ -65,7 +65,7 @@ const USER_PAGE = PTE_PRESENT | PTE_WRITABLE | PTE_USER;
 const USER_READ_ONLY_PAGE = PTE_PRESENT | PTE_USER;
 
 /** The %define that makes ntoskrnl.asm include another version's generated tables (none: XP SP3). */
-const KERNEL_VERSION_DEFINES: Record<WindowsVersion, string | undefined> = {
+const VERSION_DEFINES: Record<WindowsVersion, string | undefined> = {
   'nt4-sp6': 'WINDOWS_NT4_SP6', 'win2k-sp4': 'WINDOWS_WIN2K_SP4', 'xp-sp3': undefined,
   '2003-sp2': 'WINDOWS_2003_SP2', 'vista-sp2': 'WINDOWS_VISTA_SP2', '7-sp1': 'WINDOWS_7_SP1',
 };
@@ -76,10 +76,18 @@ const KERNEL_VERSION_DEFINES: Record<WindowsVersion, string | undefined> = {
  * `%include "ntoskrnl.asm"`), so every line of code still maps to the real files.
  */
 export function ntoskrnlModuleSpec(kernelDirectory: string, version: WindowsVersion = DEFAULT_WINDOWS_VERSION): ModuleSpec {
-  const define = KERNEL_VERSION_DEFINES[version];
+  const define = VERSION_DEFINES[version];
   const spec: ModuleSpec = { name: 'nt', entryFile: path.join(kernelDirectory, 'ntoskrnl.asm'), mode: 'kernel', base: NTOSKRNL_BASE };
   if (define === undefined) return spec;
   return { ...spec, entryFile: path.join(kernelDirectory, `ntoskrnl-${version}.asm`), source: `%define ${define}\n%include "ntoskrnl.asm"\n` };
+}
+
+/** The module spec of ntdll with a version's stubs, selected with the same define as the kernel's. */
+export function ntdllModuleSpec(ntdllDirectory: string, version: WindowsVersion = DEFAULT_WINDOWS_VERSION): ModuleSpec {
+  const define = VERSION_DEFINES[version];
+  const spec: ModuleSpec = { name: 'ntdll', entryFile: path.join(ntdllDirectory, 'ntdll.asm'), mode: 'user', base: NTDLL_BASE };
+  if (define === undefined) return spec;
+  return { ...spec, entryFile: path.join(ntdllDirectory, `ntdll-${version}.asm`), source: `%define ${define}\n%include "ntdll.asm"\n` };
 }
 
 /** Builds the machine, its memory and page tables, and leaves the CPU at nt!KiSystemStartup. */

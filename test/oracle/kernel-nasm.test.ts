@@ -7,7 +7,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { assemble } from '../../core/asm/assembler';
-import { ntoskrnlModuleSpec } from '../../core/nt/boot';
+import { ntdllModuleSpec, ntoskrnlModuleSpec } from '../../core/nt/boot';
 import { WINDOWS_VERSIONS } from '../../core/nt/syscall-list';
 import { nasmAssemble, repositoryRoot, requireOracle } from '../support/oracle-tools';
 
@@ -48,17 +48,20 @@ describe('ntoskrnl against nasm and Windows', () => {
     }
   });
 
-  it('ntdll with kernel-interface.inc appended (the kernel\'s user-mode entry points) is byte-identical to nasm', function () {
-    const nasm = requireOracle('nasm', 'apt-get install nasm', 'kernel-interface.inc against NASM');
-    if (!nasm) return this.skip();
-    const ntdllDirectory = path.join(repositoryRoot(), 'samples', 'ntdll');
-    const source = `${fs.readFileSync(path.join(ntdllDirectory, 'ntdll.asm'), 'utf8')}\n        section .text\n%include "kernel-interface.inc"\n`;
-    const withInterface = assemble({ fileName: path.join(ntdllDirectory, 'ntdll-with-kernel-interface.asm'), source });
-    assert.deepStrictEqual(withInterface.diagnostics, []);
-    assert.ok(withInterface.globals.includes('KiUserExceptionDispatcher') && withInterface.globals.includes('KiUserCallbackDispatcher'));
-    const expected = nasmAssemble(nasm, source, ['-I', `${ntdllDirectory}${path.sep}`]);
-    assert.strictEqual(Buffer.from(withInterface.image).toString('hex'), expected.toString('hex'));
-  });
+  for (const version of WINDOWS_VERSIONS) {
+    it(`ntdll with ${version}'s stubs and the kernel's user-mode entry points is byte-identical to nasm`, function () {
+      const nasm = requireOracle('nasm', 'apt-get install nasm', 'ntdll against NASM');
+      if (!nasm) return this.skip();
+      const ntdllDirectory = path.join(repositoryRoot(), 'samples', 'ntdll');
+      const spec = ntdllModuleSpec(ntdllDirectory, version);
+      const source = spec.source ?? fs.readFileSync(spec.entryFile, 'utf8');
+      const ours = assemble({ fileName: spec.entryFile, source });
+      assert.deepStrictEqual(ours.diagnostics.filter((diagnostic) => diagnostic.severity === 'error'), []);
+      assert.ok(ours.globals.includes('KiUserExceptionDispatcher') && ours.globals.includes('KiUserCallbackDispatcher'));
+      const expected = nasmAssemble(nasm, source, ['-I', `${ntdllDirectory}${path.sep}`]);
+      assert.strictEqual(Buffer.from(ours.image).toString('hex'), expected.toString('hex'));
+    });
+  }
 
   for (const version of WINDOWS_VERSIONS.filter((candidate) => candidate !== 'xp-sp3')) {
     it(`with ${version}'s service numbering it is byte-identical to nasm too`, function () {
