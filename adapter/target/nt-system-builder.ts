@@ -6,8 +6,8 @@ import { assemble } from '../../core/asm/assembler';
 import { formatDiagnostic } from '../../core/asm/diagnostics';
 import { linkModules, type LinkResult } from '../../core/asm/linker';
 import type { ModuleSpec } from '../../core/asm/module';
-import { bootNtMachine, NtBootError, type NtBootedMachine } from '../../core/nt/boot';
-import { NTDLL_BASE, NTOSKRNL_BASE, PROGRAM_IMAGE_BASE } from '../../core/nt/memory-map';
+import { bootNtMachine, NtBootError, ntdllModuleSpec, ntoskrnlModuleSpec, type NtBootedMachine } from '../../core/nt/boot';
+import { PROGRAM_IMAGE_BASE } from '../../core/nt/memory-map';
 import type { LaunchSettings } from './launch-settings';
 import { SymbolIndex } from './symbol-index';
 
@@ -49,7 +49,6 @@ function moduleNameOf(file: string): string {
 
 /** Builds the whole machine as SPEC 6's launch attributes describe it. */
 export function buildNtSystem(settings: LaunchSettings): NtSystemBuild {
-  if (settings.windows !== 'xp-sp3') return failure(`windows: '${settings.windows}': the model's kernel and ntdll are built for xp-sp3 only so far`);
   if (settings.drivers.length > 1) return failure('drivers: the model loads one driver so far; list a single .asm file');
   const samples = bundledSamplesDirectory();
   const kernelFolder = settings.kernel ?? (samples && path.join(samples, 'kernel'));
@@ -64,7 +63,8 @@ export function buildNtSystem(settings: LaunchSettings): NtSystemBuild {
   }
   const programName = moduleNameOf(program);
   if (programName === 'nt' || programName === 'ntdll') return failure(`program: a program cannot be named '${programName}' (that name belongs to a system module)`);
-  const kernelSpecs: ModuleSpec[] = [{ name: 'nt', entryFile: kernelFile, mode: 'kernel', base: NTOSKRNL_BASE }];
+  // the version's service numbering: the same sources with a WINDOWS_* define, as `ntsyscall run --windows` builds them
+  const kernelSpecs: ModuleSpec[] = [ntoskrnlModuleSpec(path.dirname(kernelFile), settings.windows)];
   const driverName = driver === undefined ? undefined : moduleNameOf(driver);
   if (driver !== undefined && driverName !== undefined) {
     // A driver is loaded where its own `org` says.
@@ -73,7 +73,7 @@ export function buildNtSystem(settings: LaunchSettings): NtSystemBuild {
   }
   const kernelLink = linkModules(kernelSpecs);
   const userLink = linkModules([
-    { name: 'ntdll', entryFile: ntdllFile, mode: 'user', base: NTDLL_BASE },
+    ntdllModuleSpec(path.dirname(ntdllFile), settings.windows),
     { name: programName, entryFile: program, mode: 'user', base: PROGRAM_IMAGE_BASE },
   ]);
   const diagnostics = [...kernelLink.diagnostics, ...userLink.diagnostics];

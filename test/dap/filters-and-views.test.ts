@@ -52,6 +52,18 @@ describe('DAP: exception filters', function () {
     const bad = await client.setExceptionBreakpointsRequest({ filters: [], filterOptions: [{ filterId: 'interrupt', condition: 'vector 300' }] });
     assert.strictEqual(bad.body?.breakpoints?.[0].verified, false);
   });
+
+  it('windows: win2k-sp4 builds kernel and ntdll with that numbering: eax = 0xA1 = nt!NtReadFile in the SSDT', async () => {
+    await launchAndStop(client, {
+      launch: { program: READFILE, syscall: 'int2e', windows: 'win2k-sp4' },
+      configure: async (c) => { await c.setExceptionBreakpointsRequest({ filters: ['int2e'] }); },
+    });
+    assert.strictEqual(await evaluateNumber(client, 'eax'), 0xa1);
+    const ssdt = await client.customRequest('nt.ssdt');
+    const entry = ssdt.body.tables[0].entries.find((candidate: { index: number }) => candidate.index === 0xa1);
+    assert.strictEqual(entry.symbol, 'nt!NtReadFile');
+    assert.strictEqual(entry.argumentBytes, 36);
+  });
 });
 
 describe('DAP: exception and hardware filters', function () {
