@@ -1,9 +1,17 @@
 // `npm run bench`: million instructions per second of the emulator on (a) a register ALU/branch loop,
 // (b) a memory-heavy loop with paging on, (c) a rep movsd copy (also MB/s), each with no breakpoints
-// and with 100 breakpoints armed on other pages. Median of several runs after a warm-up. `--json` for
-// one JSON object instead of the table; `--v8-inlining` raises V8's cumulative inlining budget first
-// (what `node --max-inlined-bytecode-size-cumulative=3000` does), so the hot-handler switch inlines whole.
+// and with 100 breakpoints armed on other pages; then system calls per second round trip (NtClose in
+// a loop, through sysenter and through int 0x2e, on the booted NT model), launch time (assemble
+// everything + boot to the program's first instruction) and peak resident memory. Median of several
+// runs after a warm-up. `--json` for one JSON object instead of the table; `--v8-inlining` raises V8's
+// cumulative inlining budget first (what `node --max-inlined-bytecode-size-cumulative=3000` does);
+// `--only NAME[,NAME]` runs just those workloads (register-loop, memory-loop, rep-movsd-arguments,
+// rep-movsd-bulk, syscalls).
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
 import * as v8 from 'v8';
+import { buildNtSystem, type NtSystem } from '../adapter/target/nt-system-builder';
 import { assemble } from '../core/asm/assembler';
 import { formatDiagnostic } from '../core/asm/diagnostics';
 import { CR0_PG, CR0_WP } from '../core/cpu/constants';
@@ -177,6 +185,102 @@ function measure(workload: Workload, breakpoints: number): Row {
   return row;
 }
 
+// ------------------------------------------------------------------ system calls and launch
+
+const SYSTEM_CALLS = 200_000;
+/** NtClose on a handle that is not open: the shortest complete service round trip (a status comes back). */
+const SYSCALL_PROGRAM = `; bench: NtClose in a loop, then NtTerminateProcess
+        bits 32
+        org 0x00400000
+        extern NtClose
+        extern NtTerminateProcess
+        section .text
+        global start
+start:  mov esi, ${SYSTEM_CALLS}
+again:  push 0x1234
+        call NtClose
+        dec esi
+        jnz again
+        push 0
+        push -1
+        call NtTerminateProcess
+        hlt
+`;
+
+type SyscallMechanism = 'sysenter' | 'int2e';
+
+function buildSyscallSystem(programFile: string, mechanism: SyscallMechanism): NtSystem {
+  const build = buildNtSystem({
+    program: programFile, drivers: [], kernel: undefined, ntdll: undefined, syscall: mechanism,
+    windows: 'xp-sp3', stopOnEntry: false, clock: 0, trace: 'none',
+  });
+  if (!build.ok) throw new Error(`${build.summary}\n${build.problems.join('\n')}`);
+  return build.system;
+}
+
+interface SyscallMeasurement { seconds: number; cpuSeconds: number; instructions: number; launchSeconds: number }
+
+function runSyscallsOnce(programFile: string, mechanism: SyscallMechanism, breakpoints: number): SyscallMeasurement {
+  const launchStarted = process.hrtime.bigint();
+  const system = buildSyscallSystem(programFile, mechanism);
+  const machine = system.booted.machine;
+  // Launch ends at the program's first instruction (what stopOnEntry shows).
+  machine.addBreakpoint(system.programEntry);
+  for (;;) {
+    const stop = machine.runSlice(1_000_000);
+    if (stop.reason === 'breakpoint') break;
+    if (stop.reason !== 'slice') throw new Error(`syscalls: boot stopped with ${stop.reason}: ${stop.message}`);
+  }
+  const launchSeconds = Number(process.hrtime.bigint() - launchStarted) / 1e9;
+  machine.removeBreakpoint(system.programEntry);
+  for (let i = 0; i < breakpoints; i++) machine.addBreakpoint(0x70000000 + i * 4096 + 0x10);
+  const started = process.hrtime.bigint();
+  const cpuStarted = process.cpuUsage();
+  const firstInstruction = machine.instructionCount;
+  for (;;) {
+    const stop = machine.runSlice(50_000_000);
+    if (stop.reason === 'slice') continue;
+    if (stop.reason !== 'hlt' || system.booted.control.exitStatus === undefined) throw new Error(`syscalls: unexpected stop ${stop.reason}: ${stop.message}`);
+    break;
+  }
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  const cpu = process.cpuUsage(cpuStarted);
+  return { seconds, cpuSeconds: (cpu.user + cpu.system) / 1e6, instructions: machine.instructionCount - firstInstruction, launchSeconds };
+}
+
+interface SyscallRow {
+  mechanism: SyscallMechanism;
+  breakpoints: number;
+  systemCalls: number;
+  /** Round trips per second by wall-clock time and by this process's CPU time. */
+  callsPerSecond: number;
+  cpuCallsPerSecond: number;
+  instructionsPerCall: number;
+  mips: number;
+  launchMilliseconds: number;
+}
+
+function measureSyscalls(mechanism: SyscallMechanism, breakpoints: number): SyscallRow {
+  const directory = fs.mkdtempSync(path.join(os.tmpdir(), 'ntsyscall-bench-'));
+  const programFile = path.join(directory, 'syscalls.asm');
+  fs.writeFileSync(programFile, SYSCALL_PROGRAM);
+  try {
+    runSyscallsOnce(programFile, mechanism, breakpoints); // warm-up
+    const samples: SyscallMeasurement[] = [];
+    for (let i = 0; i < RUNS; i++) samples.push(runSyscallsOnce(programFile, mechanism, breakpoints));
+    return {
+      mechanism, breakpoints, systemCalls: SYSTEM_CALLS,
+      callsPerSecond: median(samples.map((sample) => SYSTEM_CALLS / sample.seconds)),
+      cpuCallsPerSecond: median(samples.map((sample) => SYSTEM_CALLS / sample.cpuSeconds)),
+      instructionsPerCall: samples[0].instructions / SYSTEM_CALLS,
+      mips: median(samples.map((sample) => sample.instructions / sample.cpuSeconds / 1e6)),
+      launchMilliseconds: median(samples.map((sample) => sample.launchSeconds * 1000)),
+    };
+  } finally {
+    fs.rmSync(directory, { recursive: true, force: true });
+  }
+}
+
 export const V8_INLINING_FLAG = '--max-inlined-bytecode-size-cumulative=3000';
 
 function main(): void {
@@ -184,12 +288,26 @@ function main(): void {
   const tuned = process.argv.includes('--v8-inlining');
   // Set before any emulator function is optimised; V8 reads the budget when it compiles.
   if (tuned) v8.setFlagsFromString(V8_INLINING_FLAG);
+  const onlyIndex = process.argv.indexOf('--only');
+  const only = onlyIndex >= 0 ? new Set((process.argv[onlyIndex + 1] ?? '').split(',')) : undefined;
+  const selected = (name: string): boolean => only === undefined || only.has(name);
   const rows: Row[] = [];
   for (const workload of [REGISTER_LOOP, MEMORY_LOOP, ARGUMENT_COPY, COPY_LOOP]) {
+    if (!selected(workload.name)) continue;
     for (const breakpoints of [0, 100]) rows.push(measure(workload, breakpoints));
   }
+  const syscallRows: SyscallRow[] = [];
+  if (selected('syscalls')) {
+    for (const mechanism of ['sysenter', 'int2e'] as const) {
+      for (const breakpoints of [0, 100]) syscallRows.push(measureSyscalls(mechanism, breakpoints));
+    }
+  }
+  // Peak resident set of this process over the whole bench (the largest guest is the NT model's).
+  const peakResidentMegabytes = process.resourceUsage().maxRSS / 1024;
   if (json) {
-    process.stdout.write(JSON.stringify({ node: process.version, runs: RUNS, v8Flags: tuned ? [V8_INLINING_FLAG] : [], rows }) + '\n');
+    process.stdout.write(JSON.stringify({
+      node: process.version, runs: RUNS, v8Flags: tuned ? [V8_INLINING_FLAG] : [], rows, syscalls: syscallRows, peakResidentMegabytes,
+    }) + '\n');
     return;
   }
   const lines = [
@@ -208,6 +326,18 @@ function main(): void {
       `  ${row.megabytesPerSecond === undefined ? '       -' : row.megabytesPerSecond.toFixed(0).padStart(7)}  ${change.padStart(9)}`,
     );
   }
+  if (syscallRows.length > 0) {
+    lines.push('', 'system calls (NtClose round trips)  breakpoints  calls/s(wall)  calls/s(cpu)  instr/call  MIPS(cpu)  launch ms  vs. 0 bp');
+    for (const row of syscallRows) {
+      const base = syscallRows.find((other) => other.mechanism === row.mechanism && other.breakpoints === 0)!;
+      const change = row.breakpoints === 0 ? '' : `${(((row.cpuCallsPerSecond - base.cpuCallsPerSecond) / base.cpuCallsPerSecond) * 100).toFixed(1)}%`;
+      lines.push(
+        `${row.mechanism.padEnd(35)}${String(row.breakpoints).padStart(12)}  ${row.callsPerSecond.toFixed(0).padStart(13)}  ${row.cpuCallsPerSecond.toFixed(0).padStart(12)}` +
+        `  ${row.instructionsPerCall.toFixed(1).padStart(10)}  ${row.mips.toFixed(1).padStart(9)}  ${row.launchMilliseconds.toFixed(1).padStart(9)}  ${change.padStart(8)}`,
+      );
+    }
+  }
+  lines.push('', `peak resident memory: ${peakResidentMegabytes.toFixed(0)} MB`);
   process.stdout.write(lines.join('\n') + '\n');
 }
 

@@ -110,12 +110,26 @@ export function aluRegisterMemory32(cpu: Cpu, entry: DecodedEntry): void {
   cpu.eip = (cpu.eip + entry.length) | 0;
 }
 
+/** The result of `a op b` without touching the flags (so a faulting write can come before them). */
+function aluResult(cpu: Cpu, operation: number, a: number, b: number): number {
+  switch (operation) {
+    case ALU_ADD: return (a + b) | 0;
+    case ALU_OR: return a | b;
+    case ALU_ADC: return (a + b + getCF(cpu)) | 0;
+    case ALU_SBB: return (a - b - getCF(cpu)) | 0;
+    case ALU_AND: case ALU_TEST: return a & b;
+    case ALU_XOR: return a ^ b;
+    default: return (a - b) | 0;
+  }
+}
+
 export function aluMemory32(cpu: Cpu, entry: DecodedEntry): void {
   const address = cpu.effectiveAddress(entry);
   const a = cpu.read32(entry.segment, address);
   const b = entry.kind1 === OPERAND_REGISTER ? cpu.r32[entry.arg1] : entry.arg1 | 0;
-  const result = aluCompute(cpu, entry.operation, 4, a, b);
-  if (entry.operation < ALU_CMP) cpu.write32(entry.segment, address, result);
+  // The write comes before the flags: a faulting write leaves EFLAGS as they were.
+  if (entry.operation < ALU_CMP) cpu.write32(entry.segment, address, aluResult(cpu, entry.operation, a, b));
+  aluCompute(cpu, entry.operation, 4, a, b);
   cpu.eip = (cpu.eip + entry.length) | 0;
 }
 
@@ -124,8 +138,9 @@ function aluGeneric(cpu: Cpu, entry: DecodedEntry): void {
   const size = entry.size0;
   const a = readOperand0(cpu, entry);
   const b = readOperand1(cpu, entry);
-  const result = aluCompute(cpu, entry.operation, size, a, b);
-  if (entry.operation < ALU_CMP) writeOperand0(cpu, entry, result);
+  // As in aluMemory32: a faulting memory write leaves EFLAGS untouched.
+  if (entry.operation < ALU_CMP) writeOperand0(cpu, entry, aluResult(cpu, entry.operation, a, b));
+  aluCompute(cpu, entry.operation, size, a, b);
   advance(cpu, entry);
 }
 

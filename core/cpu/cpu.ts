@@ -15,6 +15,7 @@ import {
 import { DecodedEntry, fillOperands } from './decoded-entry';
 import { resolveHandler } from './dispatch';
 import { executeEntry, hotIndexOf } from './hot-dispatch';
+import { BLOCK_COMPILE_THRESHOLD, BLOCK_MAX_BYTES, compileBlock } from './block-compiler';
 import { CPU_FAULT_SIGNAL, NO_ERROR_CODE } from './fault';
 import { deliverException, deliverExternalInterrupt, InterruptEvent } from './interrupts';
 import { readEflags } from './flags';
@@ -122,6 +123,10 @@ export class Cpu {
   faultVector = 0;
   faultErrorCode = NO_ERROR_CODE;
   faultPending = false;
+  /** Set by a compiled block that faults: how many of its instructions retired before the fault. */
+  blockRetired = 0;
+  /** Arrivals at a block head before it is compiled; 0 turns the block compiler off (tests compare both). */
+  blockCompileThreshold = BLOCK_COMPILE_THRESHOLD;
   ports: PortBus = NO_PORTS;
   /** Called for every interrupt or exception delivered; null costs nothing. */
   onInterrupt: ((event: InterruptEvent) => void) | null = null;
@@ -236,6 +241,9 @@ export class Cpu {
       // Locals stay valid until a handler sets `attention` (every change of CS, paging or the code
       // window does, through invalidateCodeWindow), so the loop reads no code-window fields per instruction.
       const csBase = this.segBase[SEG_CS];
+      // Compiled blocks look at `attention` only after stores, and push/pop inline assume a 32-bit stack:
+      // with a watchpoint armed or a 16-bit stack every instruction goes through the loop below.
+      const blocksAllowed = this.watchRanges.length === 0 && this.stackMask === -1 && this.blockCompileThreshold > 0;
       let pageLinear = this.codePageLinear;
       let span = this.codeSpan;
       let entries = this.codeEntries;
@@ -250,6 +258,21 @@ export class Cpu {
           offset = linear & 0xFFF;
         }
         let entry: DecodedEntry = entries[offset] ?? this.decodeAt(linear, offset);
+        // A block head: run its compiled block when the budget and the span take all of it, or count
+        // towards compiling it. Blocks end in a branch or leave EIP past their end: look up again after.
+        if (blocksAllowed) {
+          const block = entry.block;
+          if (block !== null) {
+            if (entry.blockLength <= budget - executed && offset + entry.blockBytes <= span) {
+              executed += block(this);
+              if (this.attention !== 0) break;
+              continue;
+            }
+          } else if (entry.heat >= 0 && ++entry.heat >= this.blockCompileThreshold && entries[offset] === entry) {
+            compileBlock(entries, offset, span);
+            if (entry.block !== null) continue;
+          }
+        }
         // Straight-line code runs along `next` links (same page, inside the span) without the lookup.
         for (;;) {
           const eipBefore = this.eip;
@@ -270,6 +293,9 @@ export class Cpu {
         }
       }
     } catch (signal) {
+      // A block that faulted reports the instructions it retired before the faulting one.
+      executed += this.blockRetired;
+      this.blockRetired = 0;
       if (signal === CPU_FAULT_SIGNAL) this.faultPending = true;
       else this.shutDown('internal-error', `internal emulator error at EIP ${hex32(this.eip)}: ${describeError(signal)}`);
     }
@@ -680,14 +706,24 @@ export class Cpu {
     for (const pages of [this.codePages32, this.codePages16]) {
       const entries = pages[page];
       if (entries === undefined) continue;
+      let dropped = false;
       for (let start = from; start <= to; start++) {
         const entry = entries[start];
-        if (entry !== undefined && start + entry.length > offset) entries[start] = undefined;
+        if (entry !== undefined && start + entry.length > offset) { entries[start] = undefined; dropped = true; }
       }
       // Whatever was linked to a dropped entry starts at most 15 bytes before it.
       for (let start = Math.max(0, from - 15); start <= to; start++) {
         const entry = entries[start];
         if (entry !== undefined) entry.next = null;
+      }
+      if (dropped) {
+        // Every block covering a dropped entry starts at most BLOCK_MAX_BYTES before it; a block that is
+        // running now must not run on into the rewritten code, so the loop is told to look again.
+        for (let start = Math.max(0, from - BLOCK_MAX_BYTES); start <= to; start++) {
+          const entry = entries[start];
+          if (entry !== undefined && entry.block !== null) { entry.block = null; entry.heat = 0; }
+        }
+        this.attention |= ATTENTION_CODE;
       }
     }
   }
@@ -756,7 +792,12 @@ export class Cpu {
     }
     this.segReadEnd[segment] = readEnd;
     this.segWriteEnd[segment] = writeEnd;
-    if (segment === SEG_SS) this.stackMask = (attributes & 0x4000) !== 0 ? -1 : 0xFFFF;
+    if (segment === SEG_SS) {
+      const stackMask = (attributes & 0x4000) !== 0 ? -1 : 0xFFFF;
+      // The run loop decides once per slice whether blocks (which push and pop with ESP) may run.
+      if (stackMask !== this.stackMask) this.attention |= ATTENTION_CODE;
+      this.stackMask = stackMask;
+    }
     if (segment === SEG_CS) {
       this.codeBits = (attributes & 0x4000) !== 0 ? 32 : 16;
       this.invalidateCodeWindow();

@@ -4,6 +4,7 @@
 import type { DecodedInstruction, DecodedMemory } from '../isa/decoded';
 import type { InstructionForm } from '../isa/types';
 import type { Cpu } from './cpu';
+import type { CompiledBlock } from './block-compiler';
 
 export type Handler = (cpu: Cpu, entry: DecodedEntry) => void;
 
@@ -53,6 +54,12 @@ export class DecodedEntry {
   hot = 0;
   /** The entry that follows in the same page when execution falls through (linked lazily by the loop). */
   next: DecodedEntry | null = null;
+  /** The compiled block starting here (block-compiler.ts), its instruction count and its bytes. */
+  block: CompiledBlock | null = null;
+  blockLength = 0;
+  blockBytes = 0;
+  /** Times the loop arrived here at a block head; -1 when this entry never starts a block. */
+  heat = 0;
   /** Family-specific selector fixed at fill time: ALU operation, condition code, shift kind ... */
   operation = 0;
   /** The instruction as the decoder produced it (for the debugger, traces and slow-path handlers). */

@@ -11,6 +11,32 @@ import { callRelative, jumpConditional32, jumpRelative32, returnNear } from './c
 import { loadEffectiveAddress, moveMemoryRegister32, moveRegisterImmediate32, moveRegisterMemory32, moveRegisterRegister32 } from './data';
 import { popRegister32, pushRegister32 } from './stack';
 
+/** Switch index of each hot handler, inlined as literals (a const enum) so the switch stays a jump table; the block compiler keys its inline forms on these too. */
+export const enum HotIndex {
+  addRegisterRegister32 = 1,
+  subRegisterRegister32 = 2,
+  xorRegisterRegister32 = 3,
+  addRegisterImmediate32 = 4,
+  subRegisterImmediate32 = 5,
+  aluRegisterRegister32 = 6,
+  aluRegisterImmediate32 = 7,
+  aluRegisterMemory32 = 8,
+  aluMemory32 = 9,
+  inc32 = 10,
+  dec32 = 11,
+  jumpRelative32 = 12,
+  jumpConditional32 = 13,
+  callRelative = 14,
+  returnNear = 15,
+  moveRegisterRegister32 = 16,
+  moveRegisterImmediate32 = 17,
+  moveRegisterMemory32 = 18,
+  moveMemoryRegister32 = 19,
+  loadEffectiveAddress = 20,
+  pushRegister32 = 21,
+  popRegister32 = 22,
+}
+
 const HOT_HANDLERS: readonly Handler[] = [
   addRegisterRegister32, subRegisterRegister32, xorRegisterRegister32, addRegisterImmediate32, subRegisterImmediate32,
   aluRegisterRegister32, aluRegisterImmediate32, aluRegisterMemory32, aluMemory32, inc32, dec32,
@@ -26,28 +52,28 @@ export function hotIndexOf(handler: Handler): number {
 
 export function executeEntry(cpu: Cpu, entry: DecodedEntry): void {
   switch (entry.hot) {
-    case 1: addRegisterRegister32(cpu, entry); return;
-    case 2: subRegisterRegister32(cpu, entry); return;
-    case 3: xorRegisterRegister32(cpu, entry); return;
-    case 4: addRegisterImmediate32(cpu, entry); return;
-    case 5: subRegisterImmediate32(cpu, entry); return;
-    case 6: aluRegisterRegister32(cpu, entry); return;
-    case 7: aluRegisterImmediate32(cpu, entry); return;
-    case 8: aluRegisterMemory32(cpu, entry); return;
-    case 9: aluMemory32(cpu, entry); return;
-    case 10: inc32(cpu, entry); return;
-    case 11: dec32(cpu, entry); return;
-    case 12: jumpRelative32(cpu, entry); return;
-    case 13: jumpConditional32(cpu, entry); return;
-    case 14: callRelative(cpu, entry); return;
-    case 15: returnNear(cpu, entry); return;
-    case 16: moveRegisterRegister32(cpu, entry); return;
-    case 17: moveRegisterImmediate32(cpu, entry); return;
-    case 18: moveRegisterMemory32(cpu, entry); return;
-    case 19: moveMemoryRegister32(cpu, entry); return;
-    case 20: loadEffectiveAddress(cpu, entry); return;
-    case 21: pushRegister32(cpu, entry); return;
-    case 22: popRegister32(cpu, entry); return;
+    case HotIndex.addRegisterRegister32: addRegisterRegister32(cpu, entry); return;
+    case HotIndex.subRegisterRegister32: subRegisterRegister32(cpu, entry); return;
+    case HotIndex.xorRegisterRegister32: xorRegisterRegister32(cpu, entry); return;
+    case HotIndex.addRegisterImmediate32: addRegisterImmediate32(cpu, entry); return;
+    case HotIndex.subRegisterImmediate32: subRegisterImmediate32(cpu, entry); return;
+    case HotIndex.aluRegisterRegister32: aluRegisterRegister32(cpu, entry); return;
+    case HotIndex.aluRegisterImmediate32: aluRegisterImmediate32(cpu, entry); return;
+    case HotIndex.aluRegisterMemory32: aluRegisterMemory32(cpu, entry); return;
+    case HotIndex.aluMemory32: aluMemory32(cpu, entry); return;
+    case HotIndex.inc32: inc32(cpu, entry); return;
+    case HotIndex.dec32: dec32(cpu, entry); return;
+    case HotIndex.jumpRelative32: jumpRelative32(cpu, entry); return;
+    case HotIndex.jumpConditional32: jumpConditional32(cpu, entry); return;
+    case HotIndex.callRelative: callRelative(cpu, entry); return;
+    case HotIndex.returnNear: returnNear(cpu, entry); return;
+    case HotIndex.moveRegisterRegister32: moveRegisterRegister32(cpu, entry); return;
+    case HotIndex.moveRegisterImmediate32: moveRegisterImmediate32(cpu, entry); return;
+    case HotIndex.moveRegisterMemory32: moveRegisterMemory32(cpu, entry); return;
+    case HotIndex.moveMemoryRegister32: moveMemoryRegister32(cpu, entry); return;
+    case HotIndex.loadEffectiveAddress: loadEffectiveAddress(cpu, entry); return;
+    case HotIndex.pushRegister32: pushRegister32(cpu, entry); return;
+    case HotIndex.popRegister32: popRegister32(cpu, entry); return;
     default: entry.handler(cpu, entry);
   }
 }

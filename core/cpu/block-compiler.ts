@@ -1,0 +1,365 @@
+// Basic-block compiler: a run of hot decoded entries on one page becomes one JavaScript function (built
+// once with `new Function`), so V8 optimises the block as a unit — registers as typed-array slots, the
+// memory accessors inlined, the lazy flags (STYLE.md 4) kept in locals and written to the CPU once at
+// the block's exit, and no dispatch between the instructions. The common 32-bit register, memory and
+// stack forms are emitted inline; the first other instruction ends the block and is run through its own
+// handler. Everything an exception handler or the debugger can observe is exact at every fault:
+// EIP names the faulting instruction, the flags are flushed, and the block reports how many retired.
+import type { Cpu } from './cpu';
+import type { DecodedEntry } from './decoded-entry';
+import { NO_REGISTER, OPERAND_REGISTER } from './decoded-entry';
+import { ARITHMETIC_FLAGS, FLAG_CF } from './constants';
+import { TLB_VALID } from '../memory/paging';
+import { getCF, LAZY_ADD, LAZY_LOGIC, LAZY_SUB } from './flags';
+import { ALU_ADC, ALU_ADD, ALU_AND, ALU_CMP, ALU_OR, ALU_SBB, ALU_SUB, ALU_TEST, ALU_XOR } from './alu';
+import { HotIndex } from './hot-dispatch';
+
+/** A compiled block: runs from the CPU's current EIP and returns the number of instructions retired. */
+export type CompiledBlock = (cpu: Cpu) => number;
+
+/** Executions of a block head before it is compiled (cold code stays in the interpreter). */
+export const BLOCK_COMPILE_THRESHOLD = 16;
+/** Upper bounds that keep a block's code small and its invalidation window short. */
+export const BLOCK_MAX_INSTRUCTIONS = 48;
+export const BLOCK_MAX_BYTES = 256;
+
+const SIGN_BIT_32 = 0x80000000 | 0;
+const LAZY_ALL = ARITHMETIC_FLAGS;
+const LAZY_KEEP_CARRY = ARITHMETIC_FLAGS & ~FLAG_CF;
+
+/** Where the arithmetic flags live at a point of the generated code. */
+const enum FlagState { InCpu, Local, LocalKeepCarry }
+
+interface Emitter {
+  lines: string[];
+  flagState: FlagState;
+  /** Lazy kind of the pending local state (valid unless InCpu). */
+  flagKind: number;
+  /** Segments whose base and access ends the block's prologue loads. */
+  segments: Set<number>;
+}
+
+/**
+ * A 32-bit read of segment:offset into `target` (offset is a plain local): the fast path of Cpu.read32
+ * — segment end, one masked TLB compare, an aligned dword — inline, everything else through read32.
+ */
+function readCode(emitter: Emitter, target: string, segment: number, offset: string): string {
+  emitter.segments.add(segment);
+  return `l = (base${segment} + ${offset}) | 0; q = tlb[l >>> 12]; ` +
+    `if ((${offset} >>> 0) + 3 <= readEnd${segment} && (q & readMask) === ${TLB_VALID} && (l & 3) === 0) ${target} = dwords[((q & -4096) ^ l) >> 2]; ` +
+    `else ${target} = cpu.read32(${segment}, ${offset});`;
+}
+
+/**
+ * The write counterpart. Only the slow path can hit decoded code (the TLB's write hook sends those
+ * pages there), so only it looks at `attention` and leaves the block through `exit`.
+ */
+function writeCode(emitter: Emitter, segment: number, offset: string, value: string, exit: string): string {
+  emitter.segments.add(segment);
+  return `l = (base${segment} + ${offset}) | 0; q = tlb[l >>> 12]; ` +
+    `if ((${offset} >>> 0) + 3 <= writeEnd${segment} && (q & writeMask) === ${TLB_VALID} && (l & 3) === 0) dwords[((q & -4096) ^ l) >> 2] = ${value}; ` +
+    `else { cpu.write32(${segment}, ${offset}, ${value}); if (cpu.attention !== 0) { ${exit} } }`;
+}
+
+/** The effective address expression of the entry's memory operand (r is cpu.r32). */
+function addressExpression(entry: DecodedEntry): string {
+  const terms: string[] = [];
+  if (entry.base !== NO_REGISTER) terms.push(`r[${entry.base}]`);
+  if (entry.index !== NO_REGISTER) terms.push(entry.scaleShift === 0 ? `r[${entry.index}]` : `(r[${entry.index}] << ${entry.scaleShift})`);
+  if (entry.displacement !== 0 || terms.length === 0) terms.push(String(entry.displacement));
+  return `((${terms.join(' + ')}) & ${entry.addressMask})`;
+}
+
+/** Code writing the pending local flag state to the CPU (nothing when the flags already live there). */
+function flushCode(emitter: Emitter): string {
+  if (emitter.flagState === FlagState.InCpu) return '';
+  const carry = emitter.flagState === FlagState.LocalKeepCarry ? 'cpu.flags = (cpu.flags & -2) | fc; ' : '';
+  return `${carry}cpu.lazyKind = fk; cpu.lazySign = ${SIGN_BIT_32}; cpu.lazyA = fa; cpu.lazyB = fb; cpu.lazyResult = fr; cpu.lazyFlags = fm; fm = 0;`;
+}
+
+/** CF of the current flag state as a 0/1 expression. */
+function carryExpression(emitter: Emitter): string {
+  switch (emitter.flagState) {
+    case FlagState.InCpu: return 'getCF(cpu)';
+    case FlagState.LocalKeepCarry: return 'fc';
+    default:
+      if (emitter.flagKind === LAZY_ADD) return `((((fa & fb) | ((fa | fb) & ~fr)) & ${SIGN_BIT_32}) !== 0 ? 1 : 0)`;
+      if (emitter.flagKind === LAZY_SUB) return `((((~fa & fb) | ((~fa | fb) & fr)) & ${SIGN_BIT_32}) !== 0 ? 1 : 0)`;
+      return '0';
+  }
+}
+
+/** Records a 32-bit result in the flag locals (all six flags, or all but CF for inc/dec). */
+function setFlags(emitter: Emitter, kind: number, a: string, b: string, result: string, keepCarry: boolean): void {
+  if (keepCarry) emitter.lines.push(`fc = ${carryExpression(emitter)};`);
+  emitter.lines.push(`fk = ${kind}; fa = ${a}; fb = ${b}; fr = ${result}; fm = ${keepCarry ? LAZY_KEEP_CARRY : LAZY_ALL};`);
+  emitter.flagState = keepCarry ? FlagState.LocalKeepCarry : FlagState.Local;
+  emitter.flagKind = kind;
+}
+
+/**
+ * Condition code `cc` (jcc's low nibble) as an expression over the flag locals, or null when the flags
+ * are not in locals or the condition needs PF. Equal to flags.ts testCondition on the same lazy state.
+ */
+function conditionExpression(emitter: Emitter, cc: number): string | null {
+  if (emitter.flagState === FlagState.InCpu) return null;
+  const kind = emitter.flagKind;
+  const carry = emitter.flagState === FlagState.LocalKeepCarry ? '(fc !== 0)'
+    : kind === LAZY_ADD ? '((fr >>> 0) < (fa >>> 0))' : kind === LAZY_SUB ? '((fa >>> 0) < (fb >>> 0))' : 'false';
+  const overflow = kind === LAZY_ADD ? '(((fa ^ fr) & (fb ^ fr)) < 0)' : kind === LAZY_SUB ? '(((fa ^ fb) & (fa ^ fr)) < 0)' : 'false';
+  const zero = '(fr === 0)';
+  const sign = '(fr < 0)';
+  let condition: string;
+  switch (cc >> 1) {
+    case 0: condition = overflow; break;
+    case 1: condition = carry; break;
+    case 2: condition = zero; break;
+    case 3: condition = `(${carry} || ${zero})`; break;
+    case 4: condition = sign; break;
+    case 5: return null;
+    case 6: condition = `(${sign} !== ${overflow})`; break;
+    default: condition = `(${zero} || ${sign} !== ${overflow})`; break;
+  }
+  return (cc & 1) === 0 ? condition : `!${condition}`;
+}
+
+/** Lazy kind and JS expression of a two-operand ALU operation, or null for adc/sbb (they read CF: not inlined). */
+function aluExpression(operation: number, a: string, b: string): { kind: number; result: string } | null {
+  switch (operation) {
+    case ALU_ADD: return { kind: LAZY_ADD, result: `(${a} + ${b}) | 0` };
+    case ALU_OR: return { kind: LAZY_LOGIC, result: `${a} | ${b}` };
+    case ALU_AND: case ALU_TEST: return { kind: LAZY_LOGIC, result: `${a} & ${b}` };
+    case ALU_XOR: return { kind: LAZY_LOGIC, result: `${a} ^ ${b}` };
+    case ALU_SUB: case ALU_CMP: return { kind: LAZY_SUB, result: `(${a} - ${b}) | 0` };
+    default: return null;
+  }
+}
+
+/** True when the entry's operation is one aluExpression handles. */
+function inlineAluOperation(operation: number): boolean {
+  return operation !== ALU_ADC && operation !== ALU_SBB && operation <= ALU_TEST;
+}
+
+/** Whether the compiler emits this entry inline (otherwise it can only end a block, through its handler). */
+function canInline(entry: DecodedEntry): boolean {
+  if (entry.codeBits !== 32) return false;
+  switch (entry.hot) {
+    case HotIndex.addRegisterRegister32: case HotIndex.subRegisterRegister32: case HotIndex.xorRegisterRegister32:
+    case HotIndex.addRegisterImmediate32: case HotIndex.subRegisterImmediate32: case HotIndex.inc32: case HotIndex.dec32:
+    case HotIndex.moveRegisterRegister32: case HotIndex.moveRegisterImmediate32: case HotIndex.moveRegisterMemory32:
+    case HotIndex.moveMemoryRegister32: case HotIndex.pushRegister32: case HotIndex.popRegister32:
+      return true;
+    case HotIndex.aluRegisterRegister32: case HotIndex.aluRegisterImmediate32: case HotIndex.aluRegisterMemory32: case HotIndex.aluMemory32:
+      return inlineAluOperation(entry.operation);
+    case HotIndex.loadEffectiveAddress:
+      return entry.size0 === 4;
+    default:
+      return false;
+  }
+}
+
+/** True when the inline form of the entry touches memory (and so may fault). */
+function touchesMemory(entry: DecodedEntry): boolean {
+  switch (entry.hot) {
+    case HotIndex.moveRegisterMemory32: case HotIndex.moveMemoryRegister32: case HotIndex.pushRegister32: case HotIndex.popRegister32:
+    case HotIndex.aluRegisterMemory32: case HotIndex.aluMemory32:
+      return true;
+    default:
+      return false;
+  }
+}
+
+/**
+ * Emits one inline instruction. `exit` is the code that leaves the block right after it (used after
+ * stores: a write that hit decoded code or a watched page sets `attention`, and the block must not run on).
+ */
+function emitInline(emitter: Emitter, entry: DecodedEntry, exitAfter: () => string): void {
+  const lines = emitter.lines;
+  const x = entry.arg0;
+  const y = entry.arg1;
+  const immediate = String(entry.arg1 | 0);
+  const operation = entry.operation;
+  switch (entry.hot) {
+    case HotIndex.addRegisterRegister32:
+      lines.push(`a = r[${x}]; b = r[${y}]; v = (a + b) | 0; r[${x}] = v;`);
+      setFlags(emitter, LAZY_ADD, 'a', 'b', 'v', false);
+      return;
+    case HotIndex.subRegisterRegister32:
+      lines.push(`a = r[${x}]; b = r[${y}]; v = (a - b) | 0;${operation === ALU_SUB ? ` r[${x}] = v;` : ''}`);
+      setFlags(emitter, LAZY_SUB, 'a', 'b', 'v', false);
+      return;
+    case HotIndex.xorRegisterRegister32:
+      lines.push(`v = r[${x}] ^ r[${y}]; r[${x}] = v;`);
+      setFlags(emitter, LAZY_LOGIC, '0', '0', 'v', false);
+      return;
+    case HotIndex.addRegisterImmediate32:
+      lines.push(`a = r[${x}]; v = (a + ${immediate}) | 0; r[${x}] = v;`);
+      setFlags(emitter, LAZY_ADD, 'a', immediate, 'v', false);
+      return;
+    case HotIndex.subRegisterImmediate32:
+      lines.push(`a = r[${x}]; v = (a - ${immediate}) | 0;${operation === ALU_SUB ? ` r[${x}] = v;` : ''}`);
+      setFlags(emitter, LAZY_SUB, 'a', immediate, 'v', false);
+      return;
+    case HotIndex.aluRegisterRegister32:
+    case HotIndex.aluRegisterImmediate32:
+    case HotIndex.aluRegisterMemory32: {
+      if (entry.hot === HotIndex.aluRegisterMemory32) {
+        lines.push(`t = ${addressExpression(entry)};`, readCode(emitter, 'b', entry.segment, 't'), `a = r[${x}];`);
+      } else {
+        lines.push(`a = r[${x}]; b = ${entry.hot === HotIndex.aluRegisterRegister32 ? `r[${y}]` : immediate};`);
+      }
+      const alu = aluExpression(operation, 'a', 'b')!;
+      lines.push(`v = ${alu.result};${operation < ALU_CMP ? ` r[${x}] = v;` : ''}`);
+      setFlags(emitter, alu.kind, 'a', 'b', 'v', false);
+      return;
+    }
+    case HotIndex.aluMemory32: {
+      const source = entry.kind1 === OPERAND_REGISTER ? `r[${y}]` : immediate;
+      lines.push(`t = ${addressExpression(entry)};`, readCode(emitter, 'a', entry.segment, 't'), `b = ${source};`);
+      const alu = aluExpression(operation, 'a', 'b')!;
+      lines.push(`v = ${alu.result};`);
+      if (operation >= ALU_CMP) { setFlags(emitter, alu.kind, 'a', 'b', 'v', false); return; }
+      // The write comes before the flags so a faulting write leaves EFLAGS as they were; the exit after
+      // it (a write into decoded code) must carry this instruction's flags, set here first.
+      const saved = { state: emitter.flagState, kind: emitter.flagKind };
+      setFlags(emitter, alu.kind, 'a', 'b', 'v', false);
+      const flagLine = lines.pop()!;
+      const exit = `${flagLine} ${exitAfter()}`;
+      emitter.flagState = saved.state;
+      emitter.flagKind = saved.kind;
+      lines.push(writeCode(emitter, entry.segment, 't', 'v', exit));
+      setFlags(emitter, alu.kind, 'a', 'b', 'v', false);
+      return;
+    }
+    case HotIndex.inc32:
+      lines.push(`a = r[${x}]; v = (a + 1) | 0;`);
+      setFlags(emitter, LAZY_ADD, 'a', '1', 'v', true);
+      lines.push(`r[${x}] = v;`);
+      return;
+    case HotIndex.dec32:
+      lines.push(`a = r[${x}]; v = (a - 1) | 0;`);
+      setFlags(emitter, LAZY_SUB, 'a', '1', 'v', true);
+      lines.push(`r[${x}] = v;`);
+      return;
+    case HotIndex.moveRegisterRegister32:
+      lines.push(`r[${x}] = r[${y}];`);
+      return;
+    case HotIndex.moveRegisterImmediate32:
+      lines.push(`r[${x}] = ${immediate};`);
+      return;
+    case HotIndex.moveRegisterMemory32:
+      lines.push(`t = ${addressExpression(entry)};`, readCode(emitter, `r[${x}]`, entry.segment, 't'));
+      return;
+    case HotIndex.moveMemoryRegister32:
+      lines.push(`t = ${addressExpression(entry)};`, writeCode(emitter, entry.segment, 't', `r[${y}]`, exitAfter()));
+      return;
+    case HotIndex.loadEffectiveAddress:
+      lines.push(`r[${x}] = ${addressExpression(entry)};`);
+      return;
+    case HotIndex.pushRegister32:
+      // The write happens before ESP moves, so a fault leaves ESP alone (push esp pushes the old value).
+      lines.push(`t = (r[4] - 4) | 0;`, writeCode(emitter, 2, 't', `r[${x}]`, `r[4] = t; ${exitAfter()}`), 'r[4] = t;');
+      return;
+    case HotIndex.popRegister32:
+      lines.push('t = r[4];', readCode(emitter, 'v', 2, 't'), `r[4] = (t + 4) | 0; r[${x}] = v;`);
+      return;
+    default:
+      throw new Error(`block compiler: entry with hot index ${entry.hot} is not inlinable`);
+  }
+}
+
+/**
+ * Compiles the block starting at `entries[offset]` (the loop guarantees the head is cached there):
+ * inline entries while they are decoded, inside `span` and 32-bit, then the first other entry as the
+ * terminator. Stores the function and its extent on the head entry.
+ */
+export function compileBlock(entries: readonly (DecodedEntry | undefined)[], offset: number, span: number): void {
+  const head = entries[offset]!;
+  if (head.codeBits !== 32) { head.heat = -1; return; }
+  const emitter: Emitter = { lines: [], flagState: FlagState.InCpu, flagKind: 0, segments: new Set<number>() };
+  const lines = emitter.lines;
+  let bytes = 0;
+  let count = 0;
+  let eipStored = 0;   // the EIP offset cpu.eip holds at this point of the code
+  let terminator: DecodedEntry | null = null;
+  for (;;) {
+    const entry = entries[offset + bytes];
+    if (entry === undefined || offset + bytes + entry.length > span || bytes + entry.length > BLOCK_MAX_BYTES) break;
+    if (!canInline(entry)) { terminator = entry; break; }
+    if (touchesMemory(entry)) {
+      // A fault must see EIP at this instruction, the flags as they were before it, and the count retired.
+      if (eipStored !== bytes) { lines.push(`cpu.eip = (e + ${bytes}) | 0;`); eipStored = bytes; }
+      lines.push(`n = ${count};`);
+    }
+    const nextBytes = bytes + entry.length;
+    const retiredAfter = count + 1;
+    emitInline(emitter, entry, () => `${flushCode(emitter)} cpu.eip = (e + ${nextBytes}) | 0; return ${retiredAfter};`);
+    bytes = nextBytes;
+    count = retiredAfter;
+    if (count >= BLOCK_MAX_INSTRUCTIONS) break;
+  }
+  if (count === 0 && terminator === null) {
+    // Nothing fits in the span here (a breakpoint page has none): stay interpreted, try again later.
+    head.heat = 0;
+    return;
+  }
+  const inlineCondition = terminator !== null && terminator.hot === HotIndex.jumpConditional32 && terminator.codeBits === 32
+    ? conditionExpression(emitter, terminator.operation) : null;
+  if (terminator !== null && inlineCondition !== null) {
+    // jcc on flags still in locals: decided here, then the flags are written back once.
+    const fallThrough = bytes + terminator.length;
+    lines.push(`a = ${inlineCondition} ? 1 : 0;`, flushCode(emitter));
+    emitter.flagState = FlagState.InCpu;
+    lines.push(
+      `if (a !== 0) { t = (e + ${fallThrough + terminator.relative}) | 0; ` +
+      `if ((t >>> 0) > cpu.segLimit[1]) { cpu.eip = (e + ${bytes}) | 0; n = ${count}; cpu.raise(13, 0); } cpu.eip = t; } ` +
+      `else cpu.eip = (e + ${fallThrough}) | 0;`,
+      `return ${count + 1};`);
+    bytes = fallThrough;
+    count++;
+  } else if (terminator !== null) {
+    // The terminator's handler reads the flags and EIP from the CPU and sets EIP itself (branches included).
+    lines.push(flushCode(emitter));
+    emitter.flagState = FlagState.InCpu;
+    if (eipStored !== bytes) lines.push(`cpu.eip = (e + ${bytes}) | 0;`);
+    lines.push(`n = ${count};`, `terminate(cpu, terminatorEntry);`, `return ${count + 1};`);
+    bytes += terminator.length;
+    count++;
+  } else {
+    lines.push(flushCode(emitter), `cpu.eip = (e + ${bytes}) | 0;`, `return ${count};`);
+  }
+  const source = [
+    'return function compiledBlock(cpu) {',
+    '  const r = cpu.r32;',
+    '  const e = cpu.eip;',
+    '  let a = 0, b = 0, v = 0, t = 0, l = 0, q = 0, fk = 0, fa = 0, fb = 0, fr = 0, fm = 0, fc = 0, n = 0;',
+    // Nothing an inline instruction does changes these; the terminator that could runs last.
+    ...(emitter.segments.size === 0 ? [] : [
+      '  const tlb = cpu.tlb, dwords = cpu.memory.dwords, readMask = cpu.readMask, writeMask = cpu.writeMask;',
+      ...[...emitter.segments].map((segment) =>
+        `  const base${segment} = cpu.segBase[${segment}], readEnd${segment} = cpu.segReadEnd[${segment}], writeEnd${segment} = cpu.segWriteEnd[${segment}];`),
+    ]),
+    '  try {',
+    ...lines.filter((line) => line !== '').map((line) => `    ${line}`),
+    '  } catch (signal) {',
+    // Flags pending in locals at the fault are the flags before the faulting instruction.
+    `    if (fm !== 0) { if (fm !== ${LAZY_ALL}) cpu.flags = (cpu.flags & -2) | fc; cpu.lazyKind = fk; cpu.lazySign = ${SIGN_BIT_32}; cpu.lazyA = fa; cpu.lazyB = fb; cpu.lazyResult = fr; cpu.lazyFlags = fm; }`,
+    '    cpu.blockRetired = n;',
+    '    throw signal;',
+    '  }',
+    '};',
+  ].join('\n');
+  type BlockFactory = (carry: typeof getCF, terminate: DecodedEntry['handler'] | null, terminatorEntry: DecodedEntry | null) => CompiledBlock;
+  let factory: BlockFactory;
+  try {
+    factory = new Function('getCF', 'terminate', 'terminatorEntry', source) as BlockFactory;
+  } catch {
+    // A host that forbids code generation from strings (node --disallow-code-generation-from-strings)
+    // keeps this head in the interpreter, which gives the same results more slowly.
+    head.heat = -1;
+    return;
+  }
+  head.block = factory(getCF, terminator === null ? null : terminator.handler, terminator);
+  head.blockLength = count;
+  head.blockBytes = bytes;
+}

@@ -1,0 +1,171 @@
+// The block compiler (core/cpu/block-compiler.ts) against the interpreter it replaces: random loops of
+// the forms it emits inline, mixed with forms that end a block, run once interpreted and once compiled
+// from the first arrival, with paging on and some accesses faulting. Registers, EFLAGS, EIP, CR2, the
+// instruction count, the stop and the data pages must come out identical.
+import * as assert from 'assert';
+import { Machine, MachineStop } from '../../core/machine/machine';
+import { CR0_PG, CR0_WP } from '../../core/cpu/constants';
+import { assembleSource } from './cpu-fixture';
+
+const CODE = 0x100000;
+const PAGE_DIRECTORY = 0x10000;
+const DATA = 0x400000;          // two writable pages, then a read-only one, then nothing mapped
+const READ_ONLY = DATA + 0x2000;
+const STACK_TOP = 0x90000;
+
+/** A small deterministic generator (xorshift32), so a failure names a seed that reproduces it. */
+function randomSource(seed: number): () => number {
+  let state = seed | 0 || 1;
+  return () => {
+    state ^= state << 13; state ^= state >>> 17; state ^= state << 5;
+    return state >>> 0;
+  };
+}
+
+const REGISTERS = ['eax', 'ebx', 'edx', 'esi', 'edi'];
+
+function randomProgram(seed: number): string {
+  const next = randomSource(seed);
+  const pick = <T>(items: readonly T[]): T => items[next() % items.length];
+  const register = (): string => pick(REGISTERS);
+  const immediate = (): string => `0x${(next() % 4 === 0 ? next() : next() % 256).toString(16)}`;
+  // Mostly inside the two writable pages; now and then the read-only page or past the mapping (#PF).
+  const memory = (): string => {
+    const roll = next() % 64;
+    const displacement = roll === 0 ? 0x3000 + (next() % 0x100) : roll === 1 ? 0x2000 + (next() % 0x100) : next() % 0x1FFC;
+    return `dword [ebp+0x${displacement.toString(16)}]`;
+  };
+  const alu = ['add', 'sub', 'xor', 'and', 'or', 'cmp', 'test'];
+  const forms: (() => string)[] = [
+    () => `${pick(alu)} ${register()}, ${register()}`,
+    () => `${pick(alu)} ${register()}, ${immediate()}`,
+    () => `${pick(alu)} ${register()}, ${memory()}`,
+    () => `${pick(alu)} ${memory()}, ${register()}`,
+    () => `${pick(alu)} ${memory()}, ${immediate()}`,
+    () => `inc ${register()}`,
+    () => `dec ${register()}`,
+    () => `mov ${register()}, ${register()}`,
+    () => `mov ${register()}, ${immediate()}`,
+    () => `mov ${register()}, ${memory()}`,
+    () => `mov ${memory()}, ${register()}`,
+    () => `lea ${register()}, [ebp+${register()}*4+0x${(next() % 0x100).toString(16)}]`,
+    () => `push ${register()}\n        pop ${register()}`,
+    // Forms that end a block: they read the flags the block left in locals.
+    () => `adc ${register()}, ${register()}`,
+    () => `sbb ${register()}, ${immediate()}`,
+    () => `set${pick(['c', 'z', 'o', 's', 'p', 'l', 'be'])} al`,
+    () => `pushfd\n        pop ${register()}`,
+    () => `j${pick(['c', 'nz', 'o', 'ns', 'le', 'a'])} $+2`,
+  ];
+  const body: string[] = [];
+  const length = 4 + (next() % 20);
+  for (let i = 0; i < length; i++) body.push(`        ${pick(forms)()}`);
+  return `bits 32
+org 0x${CODE.toString(16)}
+        mov ecx, ${1 + (next() % 40)}
+        mov ebp, 0x${DATA.toString(16)}
+.loop:
+${body.join('\n')}
+        dec ecx
+        jnz .loop
+        pushfd
+        pop ecx
+        hlt
+`;
+}
+
+interface Outcome {
+  stop: Pick<MachineStop, 'reason' | 'eip'>;
+  registers: unknown;
+  eflags: number;
+  cr2: number;
+  instructions: number;
+  data: number[];
+}
+
+function run(source: string, blockCompileThreshold: number): Outcome {
+  const machine = new Machine({ memoryBytes: 8 * 1024 * 1024 });
+  const program = assembleSource(source);
+  machine.writePhysical(program.origin, program.image);
+  const cpu = machine.cpu;
+  cpu.blockCompileThreshold = blockCompileThreshold;
+  cpu.setFlatSegments(0);
+  cpu.r32[4] = STACK_TOP;
+  for (let i = 0; i < 0x2000; i += 4) machine.memory.write32(DATA + i, (i * 0x9E3779B1) >>> 0);
+  // Identity map the first 4 MiB, then the data pages: two writable, one read-only (CR0.WP is on).
+  machine.memory.write32(PAGE_DIRECTORY, (PAGE_DIRECTORY + 0x1000) | 7);
+  machine.memory.write32(PAGE_DIRECTORY + 4, (PAGE_DIRECTORY + 0x2000) | 7);
+  for (let i = 0; i < 1024; i++) machine.memory.write32(PAGE_DIRECTORY + 0x1000 + i * 4, (i * 4096) | 7);
+  for (let i = 0; i < 3; i++) machine.memory.write32(PAGE_DIRECTORY + 0x2000 + i * 4, (DATA + i * 4096) | (i === 2 ? 5 : 7));
+  cpu.cr3 = PAGE_DIRECTORY;
+  cpu.writeCr0(cpu.cr0 | CR0_PG | CR0_WP);
+  cpu.jumpTo(program.origin);
+  let stop = machine.runSlice(100_000);
+  // A second slice from wherever the first stopped (a stop inside a loop resumes into compiled code).
+  if (stop.reason === 'slice') stop = machine.runSlice(100_000);
+  const data: number[] = [];
+  for (let i = 0; i < 0x2000; i += 4) data.push(machine.memory.read32(DATA + i));
+  return {
+    stop: { reason: stop.reason, eip: stop.eip },
+    registers: machine.registers(),
+    eflags: cpu.eflags,
+    cr2: cpu.cr2,
+    instructions: cpu.instructionCount,
+    data,
+  };
+}
+
+describe('cpu: compiled blocks agree with the interpreter', () => {
+  it('random loops of inline and block-ending forms, with faults, give identical machines', () => {
+    let faulted = 0;
+    for (let seed = 1; seed <= 150; seed++) {
+      const source = randomProgram(seed);
+      const interpreted = run(source, 0);
+      if (interpreted.stop.reason !== 'hlt') faulted++;
+      for (const threshold of [1, 3]) {
+        assert.deepStrictEqual(run(source, threshold), interpreted, `seed ${seed}, threshold ${threshold}:\n${source}`);
+      }
+    }
+    assert.ok(faulted > 8, `some programs fault inside a block (${faulted} of 150)`);
+  });
+
+  it('a store into the running block stops it: the rewritten instruction runs', () => {
+    const source = `bits 32
+org 0x${CODE.toString(16)}
+        mov ecx, 3
+again:  mov eax, 1
+        mov byte [patch+1], 7     ; rewrites the immediate below, in the same block
+patch:  mov ebx, 0
+        add edx, ebx
+        dec ecx
+        jnz again
+        hlt
+`;
+    const interpreted = run(source, 0);
+    assert.strictEqual((interpreted.registers as { edx: number }).edx, 21);
+    assert.deepStrictEqual(run(source, 1), interpreted);
+  });
+
+  it('a breakpoint inside a compiled block stops there', () => {
+    const program = assembleSource(`bits 32
+org 0x${CODE.toString(16)}
+        mov ecx, 100
+again:  add eax, 1
+here:   add ebx, 2
+        dec ecx
+        jnz again
+        hlt
+`);
+    const machine = new Machine({ memoryBytes: 4 * 1024 * 1024 });
+    machine.writePhysical(program.origin, program.image);
+    machine.cpu.blockCompileThreshold = 1;
+    machine.cpu.setFlatSegments(0);
+    machine.cpu.r32[4] = STACK_TOP;
+    machine.cpu.jumpTo(program.origin);
+    assert.strictEqual(machine.runSlice(50).reason, 'slice');
+    machine.addBreakpoint(program.symbol('here'));
+    const stop = machine.runSlice(1000);
+    assert.strictEqual(stop.reason, 'breakpoint');
+    assert.strictEqual(stop.eip, program.symbol('here'));
+  });
+});
