@@ -6,7 +6,8 @@
 // runs after a warm-up. `--json` for one JSON object instead of the table; `--v8-inlining` raises V8's
 // cumulative inlining budget first (what `node --max-inlined-bytecode-size-cumulative=3000` does);
 // `--only NAME[,NAME]` runs just those workloads (register-loop, memory-loop, rep-movsd-arguments,
-// rep-movsd-bulk, syscalls).
+// rep-movsd-bulk, syscalls, dap-latency). dap-latency (bench/dap-latency.ts) times `next` -> `stopped`
+// and stopped -> refreshed views over the built adapter in a separate process.
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -16,6 +17,7 @@ import { assemble } from '../core/asm/assembler';
 import { formatDiagnostic } from '../core/asm/diagnostics';
 import { CR0_PG, CR0_WP } from '../core/cpu/constants';
 import { Machine } from '../core/machine/machine';
+import type { DapLatencyResult } from './dap-latency';
 
 const CODE = 0x100000;
 const PAGE_DIRECTORY = 0x10000;
@@ -283,7 +285,7 @@ function measureSyscalls(mechanism: SyscallMechanism, breakpoints: number): Sysc
 
 export const V8_INLINING_FLAG = '--max-inlined-bytecode-size-cumulative=3000';
 
-function main(): void {
+async function main(): Promise<void> {
   const json = process.argv.includes('--json');
   const tuned = process.argv.includes('--v8-inlining');
   // Set before any emulator function is optimised; V8 reads the budget when it compiles.
@@ -302,11 +304,15 @@ function main(): void {
       for (const breakpoints of [0, 100]) syscallRows.push(measureSyscalls(mechanism, breakpoints));
     }
   }
+  // Run last: it measures another process, and this one's heap should not matter to it.
+  // Loaded only when selected: it needs the DAP client packages, which the emulator workloads do not.
+  const dapLatencyModule = selected('dap-latency') ? await import('./dap-latency') : undefined;
+  const dapLatency: DapLatencyResult | undefined = await dapLatencyModule?.measureDapLatency();
   // Peak resident set of this process over the whole bench (the largest guest is the NT model's).
   const peakResidentMegabytes = process.resourceUsage().maxRSS / 1024;
   if (json) {
     process.stdout.write(JSON.stringify({
-      node: process.version, runs: RUNS, v8Flags: tuned ? [V8_INLINING_FLAG] : [], rows, syscalls: syscallRows, peakResidentMegabytes,
+      node: process.version, runs: RUNS, v8Flags: tuned ? [V8_INLINING_FLAG] : [], rows, syscalls: syscallRows, dapLatency, peakResidentMegabytes,
     }) + '\n');
     return;
   }
@@ -337,8 +343,12 @@ function main(): void {
       );
     }
   }
+  if (dapLatencyModule !== undefined && dapLatency !== undefined) lines.push('', ...dapLatencyModule.formatDapLatency(dapLatency));
   lines.push('', `peak resident memory: ${peakResidentMegabytes.toFixed(0)} MB`);
   process.stdout.write(lines.join('\n') + '\n');
 }
 
-main();
+main().catch((error: unknown) => {
+  process.stderr.write(`${error instanceof Error ? error.stack ?? error.message : String(error)}\n`);
+  process.exitCode = 1;
+});
