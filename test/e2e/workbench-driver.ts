@@ -1,0 +1,186 @@
+// What a user does in the VS Code page, as playwright-core calls: keyboard shortcuts, the command palette,
+// quick open, pane headers, the editor gutter and hovers. Assertions read what the page shows
+// (innerText), never VS Code's internals, so a pass means a person would have seen the same.
+import { join } from 'node:path';
+import type { Locator, Page } from 'playwright-core';
+
+export const RUN_AND_DEBUG_VIEWS = ['IDT', 'SSDT', 'TSS', 'Kernel Stack', 'GDT', 'MSRs'] as const;
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+export class WorkbenchDriver {
+  constructor(readonly page: Page, private readonly screenshotFolder: string) {}
+
+  async screenshot(name: string): Promise<string> {
+    const file = join(this.screenshotFolder, `${name}.png`);
+    await this.page.screenshot({ path: file, timeout: 15_000 });
+    return file;
+  }
+
+  async pageText(): Promise<string> {
+    return this.page.locator('.monaco-workbench').innerText({ timeout: 10_000 });
+  }
+
+  /** Polls the page text until `pattern` shows up; throws with what the page showed instead. */
+  async waitForText(pattern: RegExp, timeoutMs: number, scope?: Locator): Promise<string> {
+    const deadline = Date.now() + timeoutMs;
+    let text = '';
+    for (;;) {
+      text = await (scope ?? this.page.locator('.monaco-workbench')).innerText({ timeout: 10_000 }).catch(() => '');
+      if (pattern.test(text)) return text;
+      if (Date.now() > deadline) throw new Error(`${pattern} did not appear within ${timeoutMs} ms; the ${scope ? 'pane' : 'page'} showed:\n${text.slice(0, 3000)}`);
+      await this.page.waitForTimeout(250);
+    }
+  }
+
+  /** Dismisses whatever has focus-stealing UI up (quick input, hovers, notifications). */
+  async escape(times = 1): Promise<void> {
+    for (let i = 0; i < times; i++) await this.page.keyboard.press('Escape');
+  }
+
+  /** F1, type the command's title, run it. */
+  async runCommand(title: string): Promise<void> {
+    await this.page.keyboard.press('F1');
+    const input = this.page.locator('.quick-input-widget input');
+    await input.waitFor({ state: 'visible', timeout: 10_000 });
+    await input.fill(`>${title}`);
+    await this.page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first().waitFor({ state: 'visible', timeout: 10_000 });
+    await this.page.keyboard.press('Enter');
+  }
+
+  /** Quick open (Ctrl+P) a workspace-relative path; waits for its editor tab. */
+  async openFile(relativePath: string): Promise<void> {
+    await this.page.keyboard.press('Control+P');
+    const input = this.page.locator('.quick-input-widget input');
+    await input.waitFor({ state: 'visible', timeout: 10_000 });
+    await input.fill(relativePath);
+    const fileName = relativePath.split('/').pop()!;
+    // The first pick whose description is the file's folder: ntdll.asm and ntdll/ stubs share a prefix.
+    await this.page.locator('.quick-input-list .monaco-list-row', { hasText: fileName }).first().waitFor({ state: 'visible', timeout: 15_000 });
+    await this.page.keyboard.press('Enter');
+    await this.activeTab(fileName).waitFor({ state: 'visible', timeout: 15_000 });
+  }
+
+  activeTab(fileName: string): Locator {
+    return this.page.locator('.tabs-container .tab.active', { hasText: fileName });
+  }
+
+  /** Ctrl+G to a 1-based line in the active editor; the cursor lands at its start. */
+  async goToLine(line: number): Promise<void> {
+    await this.page.keyboard.press('Control+G');
+    const input = this.page.locator('.quick-input-widget input');
+    await input.waitFor({ state: 'visible', timeout: 10_000 });
+    await input.fill(`:${line}`);
+    await this.page.keyboard.press('Enter');
+    await input.waitFor({ state: 'hidden', timeout: 10_000 });
+  }
+
+  /** The status bar shows `Ln N, Col M` for the active editor's cursor. */
+  async cursorLine(): Promise<number> {
+    const text = await this.page.locator('.statusbar').innerText({ timeout: 10_000 });
+    const match = /Ln (\d+), Col \d+/.exec(text);
+    return match ? Number(match[1]) : -1;
+  }
+
+  /** The Run and Debug side bar (Ctrl+Shift+D). */
+  async showRunAndDebug(): Promise<void> {
+    await this.page.keyboard.press('Control+Shift+D');
+    await this.page.locator('.part.sidebar .composite.title', { hasText: /run and debug/i }).waitFor({ state: 'visible', timeout: 15_000 });
+  }
+
+  /** Titles of the views (panes) in the side bar, as their headers show them. */
+  async sideBarViewTitles(): Promise<string[]> {
+    const titles = await this.page.locator('.part.sidebar .pane-header .title').allInnerTexts();
+    return titles.map((title) => title.trim());
+  }
+
+  /** A header's title element, relative to whatever it is looked for in. */
+  private titleLocator(title: string): Locator {
+    return this.page.locator('.title', { hasText: new RegExp(`^\\s*${escapeRegExp(title)}\\s*$`, 'i') });
+  }
+
+  paneHeader(title: string): Locator {
+    return this.page.locator('.part.sidebar .pane-header', { has: this.titleLocator(title) }).first();
+  }
+
+  /** The whole pane (header and body) of a side bar view. */
+  pane(title: string): Locator {
+    const header = this.page.locator('.pane-header', { has: this.titleLocator(title) });
+    return this.page.locator('.part.sidebar .pane', { has: header }).first();
+  }
+
+  /** Contributed views start collapsed: click the header when aria-expanded says so. */
+  async expandView(title: string): Promise<Locator> {
+    const header = this.paneHeader(title);
+    await header.waitFor({ state: 'visible', timeout: 15_000 });
+    if ((await header.getAttribute('aria-expanded')) !== 'true') await header.click();
+    await this.page.waitForFunction((element) => element?.getAttribute('aria-expanded') === 'true', await header.elementHandle(), { timeout: 10_000 });
+    return this.pane(title);
+  }
+
+  async collapseView(title: string): Promise<void> {
+    const header = this.paneHeader(title);
+    if ((await header.count()) === 0) return;
+    if ((await header.getAttribute('aria-expanded')) === 'true') await header.click();
+  }
+
+  /**
+   * Waits until a view's rows show `pattern`, scrolling its (virtualized) list a page at a time from
+   * the top: rows outside the viewport are not in the page at all.
+   */
+  async findInView(title: string, pattern: RegExp, timeoutMs: number): Promise<string> {
+    const pane = this.pane(title);
+    const body = pane.locator('.pane-body');
+    const deadline = Date.now() + timeoutMs;
+    let seen = '';
+    for (;;) {
+      const list = body.locator('.monaco-list').first();
+      if ((await list.count()) > 0) {
+        await list.hover({ timeout: 5_000 }).catch(() => undefined);
+        // From the top, one wheel step at a time until the text is seen or the list stops moving.
+        for (let wheel = 0; wheel < 200; wheel++) {
+          const text = await body.innerText({ timeout: 5_000 }).catch(() => '');
+          if (pattern.test(text)) return text;
+          if (!seen.includes(text)) seen += `${text}\n`;
+          const before = await list.locator('.monaco-scrollable-element').first().evaluate((element) => element.querySelector('.monaco-list-rows')?.getAttribute('style') ?? '').catch(() => '');
+          if (wheel === 0) {
+            await this.page.mouse.wheel(0, -100_000);
+          } else {
+            await this.page.mouse.wheel(0, 200);
+          }
+          await this.page.waitForTimeout(120);
+          const after = await list.locator('.monaco-scrollable-element').first().evaluate((element) => element.querySelector('.monaco-list-rows')?.getAttribute('style') ?? '').catch(() => '');
+          if (wheel > 0 && before === after) break;
+        }
+      } else {
+        const text = await body.innerText({ timeout: 5_000 }).catch(() => '');
+        if (pattern.test(text)) return text;
+        if (!seen.includes(text)) seen += `${text}\n`;
+      }
+      if (Date.now() > deadline) throw new Error(`${title} view never showed ${pattern}; it showed:\n${seen.slice(0, 4000)}`);
+      await this.page.waitForTimeout(500);
+    }
+  }
+
+  /** Scrolls a view's list back to its top (so a screenshot shows its start). */
+  async scrollViewToTop(title: string): Promise<void> {
+    const list = this.pane(title).locator('.pane-body .monaco-list').first();
+    if ((await list.count()) === 0) return;
+    await list.hover({ timeout: 5_000 }).catch(() => undefined);
+    await this.page.mouse.wheel(0, -100_000);
+  }
+
+  /** Scrolls a view's list so the row matching `pattern` is in sight (after findInView saw it). */
+  async revealRow(title: string, pattern: RegExp): Promise<Locator> {
+    const row = this.pane(title).locator('.monaco-list-row', { hasText: pattern }).first();
+    await row.scrollIntoViewIfNeeded({ timeout: 5_000 }).catch(() => undefined);
+    return row;
+  }
+
+  /** The active editor's line element showing `lineText` (the editor must have it scrolled into view). */
+  editorLine(lineText: RegExp): Locator {
+    return this.page.locator('.editor-group-container.active .monaco-editor .view-lines .view-line', { hasText: lineText }).first();
+  }
+}
