@@ -1,11 +1,15 @@
 // The assembler: preprocess, parse every line once, then run passes until every label's address is
 // stable, and a last pass (the encoder told `final`) that produces exactly what `nasm -f bin` writes.
+// The pass that finds the addresses stable stands for that last pass when nothing in it could have
+// come out differently there (no unknown symbol, no value out of range, no error).
 import * as fs from 'fs';
-import { AssemblyPass, MAX_IMAGE_BYTES, type ParsedLine, type PassInputs, type PassResult } from './assembly-pass';
+import { AssemblyPass, MAX_IMAGE_BYTES, type ParsedLine, type PassInputs, type PassKind, type PassResult } from './assembly-pass';
 import { DiagnosticSink, type Diagnostic, type SourceLocation } from './diagnostics';
+import { EncodingMemo } from './encoding-memo';
 import { referencedSymbols, type Expression, type SymbolValue } from './expression';
 import { LineTable } from './line-table';
 import { formatListing } from './listing';
+import { PassRecords } from './pass-records';
 import { preprocess, type PreprocessedLine } from './preprocessor';
 import { computeLayout, effectiveAlignment, orderSections, sameLayout, type Layout } from './section-layout';
 import { parseStatement } from './statement';
@@ -108,6 +112,7 @@ class Assembly implements PassInputs {
   private readonly globalDeclarations: SymbolReference[] = [];
   private readonly predefined = new Map<string, number>();
   private preprocessed: PreprocessedLine[] = [];
+  private encodingMemo = new EncodingMemo(0);
 
   constructor(private readonly input: AssembleInput, private readonly sink: DiagnosticSink) {
     for (const [name, value] of Object.entries(input.predefined ?? {})) this.predefined.set(name, value);
@@ -124,6 +129,7 @@ class Assembly implements PassInputs {
       fileName: this.input.fileName, source, readFile, includePaths: this.input.includePaths ?? [], sink: this.sink,
     });
     this.parseLines();
+    this.encodingMemo = new EncodingMemo(this.parsed.length);
     this.checkCircularEquates();
     const pass = this.runPasses();
     return this.buildResult(pass);
@@ -225,13 +231,15 @@ class Assembly implements PassInputs {
   }
 
   private circularNames = new Set<string>();
+  get encodings(): EncodingMemo { return this.encodingMemo; }
 
   private runPasses(): PassResult {
     let layout: Layout = new Map();
     let values = new Map<string, SymbolValue>();
     let settled = false;
     for (let passNumber = 1; passNumber <= MAX_PASSES; passNumber++) {
-      const pass = this.runPass(false, layout, values);
+      // the first pass cannot be the last (nothing to compare with): it only finds sizes
+      const pass = this.runPass(passNumber === 1 ? 'sizing' : 'trial', layout, values);
       const nextLayout = computeLayout(pass.sections, pass.origin);
       const nextValues = symbolValues(pass, nextLayout);
       const stable = passNumber > 1 && sameLayout(layout, nextLayout) && sameValues(values, nextValues);
@@ -239,11 +247,16 @@ class Assembly implements PassInputs {
       values = nextValues;
       if (stable) {
         settled = true;
+        // given the settled addresses, a final pass would do exactly what this one did
+        if (!pass.differsFromFinal) {
+          for (const diagnostic of pass.diagnostics.diagnostics) this.sink.report(diagnostic, diagnostic.message, diagnostic.severity);
+          return pass;
+        }
         break;
       }
     }
     for (let attempt = 0; attempt < 3; attempt++) {
-      const finalPass = this.runPass(true, layout, values);
+      const finalPass = this.runPass('final', layout, values);
       const finalLayout = computeLayout(finalPass.sections, finalPass.origin);
       const finalValues = symbolValues(finalPass, finalLayout);
       if (sameLayout(layout, finalLayout) && sameValues(values, finalValues)) {
@@ -262,8 +275,8 @@ class Assembly implements PassInputs {
     throw new Error('unreachable');
   }
 
-  private runPass(final: boolean, layout: Layout, previousValues: Map<string, SymbolValue>): PassResult {
-    return new AssemblyPass(this, final, layout, previousValues).run();
+  private runPass(kind: PassKind, layout: Layout, previousValues: Map<string, SymbolValue>): PassResult {
+    return new AssemblyPass(this, kind, layout, previousValues).run();
   }
 
   // accessors for Pass
@@ -301,8 +314,12 @@ class Assembly implements PassInputs {
     const symbols = buildSymbols(pass, layout, sections, globals, this.parsed);
     const constants: Record<string, number> = {};
     for (const [name, value] of pass.constants) if (!value.relocatable) constants[name] = Number(BigInt.asIntN(64, value.value));
-    const lines = new LineTable(pass.lineEntries);
-    const listing = formatListing(this.preprocessed, pass.listing);
+    // the pass kept is a trial or final one, which keep records
+    const records = pass.records ?? new PassRecords(0);
+    const lines = new LineTable(records.lineEntries(this.parsed));
+    const preprocessed = this.preprocessed;
+    // formatted on first read: a launch never shows it, `ntsyscall asm --listing` does
+    let listing: string | undefined;
     const diagnostics = sortDiagnostics(this.sink.diagnostics);
     return {
       ok: !diagnostics.some((diagnostic) => diagnostic.severity === 'error'),
@@ -317,7 +334,10 @@ class Assembly implements PassInputs {
       externDeclarations: [...this.externDeclarations],
       globalDeclarations: [...this.globalDeclarations],
       lines,
-      listing,
+      get listing(): string {
+        listing ??= formatListing(preprocessed, records.listing());
+        return listing;
+      },
     };
   }
 }

@@ -1,14 +1,15 @@
 // One pass over every parsed statement: labels get addresses from the previous pass's layout, sections
-// fill with bytes, and on the final pass every problem becomes a diagnostic.
-import { lookupRegister } from '../isa/registers';
+// fill with bytes, and on the final pass (or a trial pass that may stand for it) every problem becomes a
+// diagnostic.
 import { ByteBuffer } from './byte-buffer';
 import { DiagnosticSink, type SourceLocation } from './diagnostics';
 import { encodeInstruction } from './encoder';
-import { evaluateExpression, referencedSymbols, type EvaluationContext, type Expression, type SymbolValue, type Value } from './expression';
-import type { LineTableEntry } from './line-table';
-import type { ListingRecord } from './listing';
+import type { EncodingMemo } from './encoding-memo';
+import { evaluateExpression, isConstantExpression, referencedSymbols, type EvaluationContext, type Expression, type SymbolValue, type Value } from './expression';
 import type { EncodeRequest, MemoryOperand, ParsedOperand } from './operand';
+import { PassRecords } from './pass-records';
 import type { PreprocessedLine } from './preprocessor';
+import { registerNamed } from './register-lookup';
 import type { Layout, SectionBuild } from './section-layout';
 import type { DataItem, OperandSyntax, Statement, StatementBody } from './statement';
 
@@ -27,9 +28,22 @@ export interface PassResult {
   constants: Map<string, SymbolValue>;
   origin: number;
   diagnostics: DiagnosticSink;
-  lineEntries: LineTableEntry[];
-  listing: Map<number, ListingRecord>;
+  /** The line table's and the listing's records (not kept by a sizing pass). */
+  records: PassRecords | undefined;
+  /**
+   * A trial pass met something a final pass treats differently (an unknown symbol, a value out of range,
+   * an error): with the same addresses the final pass could produce something else.
+   */
+  differsFromFinal: boolean;
 }
+
+/**
+ * 'sizing': an earlier pass, for sizes and addresses only. 'trial': an earlier pass that also keeps what a
+ * final pass keeps (diagnostics, line table, listing) and notes whether a final pass would have done
+ * anything differently; once the addresses it was given turn out settled, and it did not, it stands for
+ * the final pass. 'final': every problem is reported, and an unknown symbol is one.
+ */
+export type PassKind = 'sizing' | 'trial' | 'final';
 
 /** What a pass needs from the whole assembly. */
 export interface PassInputs {
@@ -38,6 +52,8 @@ export interface PassInputs {
   readonly externNames: ReadonlySet<string>;
   /** Names in a circular equ chain (already reported). */
   readonly circular: ReadonlySet<string>;
+  /** The encoder's answers in the previous passes, by line. */
+  readonly encodings: EncodingMemo;
 }
 
 /** One pass over every statement with the addresses the previous pass found. */
@@ -50,9 +66,8 @@ export class AssemblyPass {
   private readonly labels = new Map<string, { section: string; offset: number; lineIndex: number; local: boolean }>();
   private readonly constants = new Map<string, SymbolValue>();
   private readonly diagnostics = new DiagnosticSink();
-  private readonly lineEntries: LineTableEntry[] = [];
-  private readonly listing = new Map<number, ListingRecord>();
   private line!: PreprocessedLine;
+  private lineIndex = 0;
   private critical = false;
   /** Inside struc or after `absolute`: addresses counted from `start`, nothing assembled. */
   private absolute: { start: number; size: number } | undefined;
@@ -60,9 +75,20 @@ export class AssemblyPass {
   /** Inside istruc: the struc's name and where the instance starts in the current section. */
   private instance: { name: string; start: number } | undefined;
 
-  constructor(private readonly assembly: PassInputs, private readonly final: boolean, private readonly layout: Layout,
+  private readonly final: boolean;
+  /** Diagnostics, line table and listing are kept (final and trial passes). */
+  private readonly recording: boolean;
+  private readonly records: PassRecords | undefined;
+  private differsFromFinal = false;
+
+  constructor(private readonly assembly: PassInputs, kind: PassKind, private readonly layout: Layout,
     private readonly previousValues: Map<string, SymbolValue>) {
+    this.final = kind === 'final';
+    this.recording = kind !== 'sizing';
+    this.records = this.recording ? new PassRecords(assembly.lines.length) : undefined;
     this.current = this.section('.text');
+    this.context = this.evaluationContext(this.final, true);
+    this.criticalContext = this.evaluationContext(false, false);
   }
 
   run(): PassResult {
@@ -71,11 +97,12 @@ export class AssemblyPass {
       const { line, statement } = lines[index];
       if (!statement) continue;
       this.line = line;
+      this.lineIndex = index;
       this.execute(statement, index);
     }
     return {
       sections: [...this.sections.values()], labels: this.labels, constants: this.constants, origin: this.origin ?? 0,
-      diagnostics: this.diagnostics, lineEntries: this.lineEntries, listing: this.listing,
+      diagnostics: this.diagnostics, records: this.records, differsFromFinal: this.differsFromFinal,
     };
   }
 
@@ -89,11 +116,13 @@ export class AssemblyPass {
   }
 
   private error(column: number, message: string): void {
-    if (this.final) this.diagnostics.error({ file: this.line.file, line: this.line.line, column }, message);
+    if (!this.recording) return;
+    this.diagnostics.error({ file: this.line.file, line: this.line.line, column }, message);
+    this.differsFromFinal = true;
   }
 
   private warning(column: number, message: string): void {
-    if (this.final) this.diagnostics.warning({ file: this.line.file, line: this.line.line, column }, message);
+    if (this.recording) this.diagnostics.warning({ file: this.line.file, line: this.line.line, column }, message);
   }
 
   private sectionStart(section: SectionBuild): number {
@@ -105,14 +134,29 @@ export class AssemblyPass {
     return this.sectionStart(this.current) + this.current.size;
   }
 
-  private context(): EvaluationContext {
+  /**
+   * What expressions see: `$` and `$$` are read when an expression uses them, from where the pass is.
+   * `strict`: where a final pass would call an unknown symbol an error (not in counts that must be known early).
+   */
+  private evaluationContext(final: boolean, strict: boolean): EvaluationContext {
+    const lookup = (name: string): SymbolValue | undefined => {
+      const found = this.lookup(name);
+      if (found === undefined && strict) this.differsFromFinal = true;
+      return found;
+    };
+    const here = (): bigint => BigInt(this.here());
+    const sectionStart = (): bigint => BigInt(this.absolute ? this.absolute.start : this.sectionStart(this.current));
     return {
-      lookup: (name) => this.lookup(name),
-      here: BigInt(this.here()),
-      sectionStart: BigInt(this.absolute ? this.absolute.start : this.sectionStart(this.current)),
-      final: this.final,
+      lookup,
+      get here(): bigint { return here(); },
+      get sectionStart(): bigint { return sectionStart(); },
+      final,
     };
   }
+
+  private readonly context: EvaluationContext;
+  /** For counts that must be known where they are written: an unknown symbol is not an error yet. */
+  private readonly criticalContext: EvaluationContext;
 
   private lookup(name: string): SymbolValue | undefined {
     const label = this.labels.get(name);
@@ -135,7 +179,7 @@ export class AssemblyPass {
   }
 
   private evaluate(expression: Expression): Value | undefined {
-    const outcome = evaluateExpression(expression, this.context());
+    const outcome = evaluateExpression(expression, this.context);
     if (!outcome.ok) {
       this.error(outcome.error.column, outcome.error.message);
       return undefined;
@@ -158,7 +202,7 @@ export class AssemblyPass {
   /** A count that must be known now (times, resb): forward references are not allowed, as in NASM. */
   private evaluateCount(expression: Expression, what: string, column: number, maximum = MAX_TIMES_COUNT): number | undefined {
     this.critical = true;
-    const outcome = evaluateExpression(expression, { ...this.context(), final: false });
+    const outcome = evaluateExpression(expression, this.criticalContext);
     this.critical = false;
     if (!outcome.ok) {
       this.error(outcome.error.column, outcome.error.message);
@@ -199,7 +243,7 @@ export class AssemblyPass {
         const value = this.evaluate(body.expression);
         if (value) this.constants.set(statement.label.name, { value: value.value, relocatable: value.relocatable !== 0 });
         else if (!this.assembly.circular.has(statement.label.name)) this.constants.set(statement.label.name, { value: 0n, relocatable: false });
-        if (value && !value.unresolved) this.listing.set(lineIndex, { address: 0, bytes: [], equValue: Number(BigInt.asUintN(32, value.value)) });
+        if (value && !value.unresolved) this.records?.recordEqu(lineIndex, Number(BigInt.asUintN(32, value.value)));
         return;
       }
       if (this.absolute) this.constants.set(statement.label.name, { value: BigInt(this.here()), relocatable: false });
@@ -219,11 +263,11 @@ export class AssemblyPass {
     const produced = this.executeBody(body, repeat);
     if (!produced) return;
     const size = this.current.size - startSize;
-    if (this.final) {
+    if (this.records) {
+      this.records.recordListing(lineIndex, startAddress, produced.bytes, produced.reserved, repeat > 1 ? repeat : undefined);
       if (produced.bytes && size > 0 && (body.kind === 'instruction' || body.kind === 'data' || body.kind === 'align' || body.kind === 'at' || body.kind === 'iend')) {
-        this.lineEntries.push({ address: startAddress, size, file: this.line.file, line: this.line.line, kind: body.kind === 'instruction' ? 'instruction' : 'data' });
+        this.records.recordLineEntry(lineIndex, size, body.kind === 'instruction' ? 'instruction' : 'data');
       }
-      this.listing.set(lineIndex, { address: startAddress, bytes: produced.bytes ?? [], reserved: produced.reserved, repeat: repeat > 1 ? repeat : undefined });
     }
   }
 
@@ -435,16 +479,28 @@ export class AssemblyPass {
   }
 
   private encode(body: Extract<StatementBody, { kind: 'instruction' }>): number[] | undefined {
-    const operands: ParsedOperand[] = [];
-    for (const syntax of body.operands) {
-      const operand = this.operand(syntax);
-      if (!operand) return this.final ? undefined : [];
-      operands.push(operand);
+    const encodings = this.assembly.encodings;
+    let operands = encodings.invariantOperands(this.lineIndex);
+    if (operands === undefined) {
+      const evaluated: ParsedOperand[] = [];
+      for (const syntax of body.operands) {
+        const operand = this.operand(syntax);
+        if (!operand) return this.final ? undefined : [];
+        evaluated.push(operand);
+      }
+      // operands with no symbol, `$` or `$$` in them come out the same in every pass: evaluate them once
+      if (body.operands.every(isPassInvariant)) encodings.rememberInvariantOperands(this.lineIndex, evaluated);
+      operands = evaluated;
     }
     const request: EncodeRequest = {
       mnemonic: body.mnemonic, prefixes: body.prefixes, operands, bits: this.bits, address: this.here() >>> 0, final: this.final,
     };
-    const result = encodeInstruction(request);
+    let result = this.assembly.encodings.recall(this.lineIndex, request);
+    if (result === undefined) {
+      result = encodeInstruction(request);
+      this.assembly.encodings.remember(this.lineIndex, request, result);
+    }
+    if (result.ok && result.provisional) this.differsFromFinal = true;
     if (!result.ok) {
       const column = result.operandIndex !== undefined && body.operands[result.operandIndex] ? body.operands[result.operandIndex].column : body.mnemonicColumn;
       this.error(column, result.message);
@@ -484,7 +540,7 @@ export class AssemblyPass {
   }
 
   private memoryOperand(syntax: Extract<OperandSyntax, { kind: 'mem' }>): MemoryOperand | undefined {
-    const outcome = evaluateExpression(syntax.expression, this.context());
+    const outcome = evaluateExpression(syntax.expression, this.context);
     if (!outcome.ok) {
       this.error(outcome.error.column, outcome.error.message);
       return undefined;
@@ -495,7 +551,7 @@ export class AssemblyPass {
     const operand: MemoryOperand = { kind: 'mem', displacement: Number(BigInt.asIntN(32, value.value)) };
     let addressSize: 16 | 32 | undefined;
     for (const [name] of registers) {
-      const register = lookupRegister(name);
+      const register = registerNamed(name);
       const size = register?.class === 'gpr' && register.size !== 1 ? (register.size === 2 ? 16 : 32) : undefined;
       if (size === undefined) {
         this.error(syntax.column, `register '${name}' cannot be used in a memory address`);
@@ -559,6 +615,15 @@ export class AssemblyPass {
     if (syntax.noSplit) operand.noSplit = true;
     if (value.unresolved) operand.unresolved = true;
     return operand;
+  }
+}
+
+/** The operand's value cannot change from pass to pass: it names no symbol, `$` or `$$`. */
+function isPassInvariant(syntax: OperandSyntax): boolean {
+  switch (syntax.kind) {
+    case 'reg': return true;
+    case 'imm': case 'mem': return isConstantExpression(syntax.expression);
+    case 'far': return isConstantExpression(syntax.segment) && isConstantExpression(syntax.offset);
   }
 }
 

@@ -1,13 +1,19 @@
 // The table-driven encoder: one parsed instruction in, the bytes `nasm -f bin` (default -Ox) emits out.
-// It tries every row of INSTRUCTION_TABLE that carries the mnemonic, keeps the rows the operands fit,
-// and picks the shortest encoding (ties: the earlier row, which is the order NASM's own table has).
+// It tries every row of INSTRUCTION_TABLE that carries the mnemonic and could take the operands' shape
+// (form-index.ts), keeps the rows the operands fit, and picks the shortest encoding (ties: the earlier
+// row, which is the order NASM's own table has).
 import { INSTRUCTION_TABLE } from '../isa/table';
 import type { InstructionForm, OperandKind } from '../isa/types';
-import { lookupRegister, type RegisterInfo } from '../isa/registers';
-import type { EncodeRequest, EncodeResult, FarPointerOperand, ImmediateOperand, MemoryOperand } from './operand';
+import { generalRegisterName, segmentRegisterName, type RegisterInfo } from '../isa/registers';
+import {
+  CLASS_CONTROL_REGISTER, CLASS_DEBUG_REGISTER, CLASS_FAR_POINTER, CLASS_GPR16, CLASS_GPR32, CLASS_GPR8, CLASS_IMMEDIATE, CLASS_MEMORY,
+  CLASS_SEGMENT_REGISTER, FORMS_BY_MNEMONIC, candidateForms, hasNearForm, type OperandClass,
+} from './form-index';
+import { registerNamed } from './register-lookup';
+import type { EncodeRequest, EncodeResult, FarPointerOperand, ImmediateOperand, MemoryOperand, ParsedOperand } from './operand';
 
 export type ChooseFormResult =
-  | { ok: true; form: InstructionForm; formIndex: number; bytes: number[] }
+  | { ok: true; form: InstructionForm; formIndex: number; bytes: number[]; provisional?: true }
   | { ok: false; message: string; operandIndex?: number };
 
 const SEGMENT_PREFIX: Readonly<Record<string, number>> = { es: 0x26, cs: 0x2e, ss: 0x36, ds: 0x3e, fs: 0x64, gs: 0x65 };
@@ -17,21 +23,6 @@ const PREFIX_REPNE = 0xf2;
 const PREFIX_OPERAND_SIZE = 0x66;
 const PREFIX_ADDRESS_SIZE = 0x67;
 
-/** Rows by every spelling the assembler accepts, in table order. */
-const FORMS_BY_MNEMONIC: ReadonlyMap<string, readonly number[]> = indexFormsByMnemonic();
-
-function indexFormsByMnemonic(): Map<string, number[]> {
-  const index = new Map<string, number[]>();
-  INSTRUCTION_TABLE.forEach((form, formIndex) => {
-    for (const name of [form.mnemonic, ...(form.aliases ?? [])]) {
-      const rows = index.get(name) ?? [];
-      if (!rows.includes(formIndex)) rows.push(formIndex);
-      index.set(name, rows);
-    }
-  });
-  return index;
-}
-
 /** True when the assembler knows `mnemonic` (any spelling). */
 export function isKnownMnemonic(mnemonic: string): boolean {
   return FORMS_BY_MNEMONIC.has(mnemonic.toLowerCase());
@@ -40,7 +31,7 @@ export function isKnownMnemonic(mnemonic: string): boolean {
 export function encodeInstruction(request: EncodeRequest): EncodeResult {
   const chosen = chooseForm(request);
   if (!chosen.ok) return chosen.operandIndex === undefined ? { ok: false, message: chosen.message } : { ok: false, message: chosen.message, operandIndex: chosen.operandIndex };
-  return { ok: true, bytes: chosen.bytes };
+  return chosen.provisional ? { ok: true, bytes: chosen.bytes, provisional: true } : { ok: true, bytes: chosen.bytes };
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -66,6 +57,8 @@ interface EncodedAddress {
 
 interface RequestContext {
   request: EncodeRequest;
+  /** The mnemonic in lower case. */
+  mnemonic: string;
   operands: ResolvedOperand[];
   defaultOperandSize: 16 | 32;
   explicitPrefixBytes: number[];
@@ -80,19 +73,24 @@ type Attempt =
   | { kind: 'mismatch' };
 
 export function chooseForm(request: EncodeRequest): ChooseFormResult {
-  const mnemonic = request.mnemonic.toLowerCase();
-  const rows = FORMS_BY_MNEMONIC.get(mnemonic);
-  if (!rows) return { ok: false, message: `unknown instruction '${request.mnemonic}'` };
+  // the parser hands over lower-case mnemonics: reuse that string (its hash is computed once) rather than a fresh copy
+  const mnemonic = FORMS_BY_MNEMONIC.has(request.mnemonic) ? request.mnemonic : request.mnemonic.toLowerCase();
+  if (!FORMS_BY_MNEMONIC.has(mnemonic)) return { ok: false, message: `unknown instruction '${request.mnemonic}'` };
 
   const prepared = prepareContext(request, mnemonic);
   if (!prepared.ok) return prepared;
   const context = prepared.context;
 
-  const attempts: Attempt[] = rows.map((formIndex) => tryForm(formIndex, context));
-  let fitting = attempts.filter((attempt): attempt is Extract<Attempt, { kind: 'ok' }> => attempt.kind === 'ok');
-  const outOfRange = attempts.filter((attempt): attempt is Extract<Attempt, { kind: 'range' }> => attempt.kind === 'range');
+  const rows = candidateForms(mnemonic, context.operands.map(operandClass))!;
+  let fitting: Extract<Attempt, { kind: 'ok' }>[] = [];
+  const outOfRange: Extract<Attempt, { kind: 'range' }>[] = [];
+  for (const formIndex of rows) {
+    const attempt = tryForm(formIndex, context);
+    if (attempt.kind === 'ok') fitting.push(attempt);
+    else if (attempt.kind === 'range') outOfRange.push(attempt);
+  }
 
-  const ambiguity = resolveUnsizedMemory(mnemonic, context, [...fitting, ...outOfRange]);
+  const ambiguity = resolveUnsizedMemory(mnemonic, context, fitting, outOfRange);
   if (ambiguity.error) return { ok: false, message: ambiguity.error, operandIndex: ambiguity.operandIndex };
   if (ambiguity.allowedSizes) {
     const allowed = ambiguity.allowedSizes;
@@ -102,21 +100,37 @@ export function chooseForm(request: EncodeRequest): ChooseFormResult {
   if (fitting.length === 0) {
     const firstRange = outOfRange[0];
     if (firstRange) {
-      if (!request.final) return { ok: true, form: INSTRUCTION_TABLE[firstRange.formIndex], formIndex: firstRange.formIndex, bytes: firstRange.bytes };
+      if (!request.final) return { ok: true, form: INSTRUCTION_TABLE[firstRange.formIndex], formIndex: firstRange.formIndex, bytes: firstRange.bytes, provisional: true };
       return { ok: false, message: firstRange.message, operandIndex: firstRange.operandIndex };
     }
     return { ok: false, message: `'${mnemonic}' has no form taking (${context.operands.map(describeOperand).join(', ')})` };
   }
 
-  // rows that need no operand-size change win over rows that need one (jmp near is rel32 in bits 32, not 66 E9 rel16)
-  const preferred = fitting.filter((attempt) => {
+  // rows that need no operand-size change win over rows that need one (jmp near is rel32 in bits 32, not 66 E9 rel16);
+  // among the pool, the shortest, and the earliest of equally short ones
+  let best: Extract<Attempt, { kind: 'ok' }> | undefined;
+  for (const attempt of fitting) {
     const size = INSTRUCTION_TABLE[attempt.formIndex].operandSize;
-    return size === undefined || size === context.defaultOperandSize;
-  });
-  const pool = preferred.length > 0 ? preferred : fitting;
-  let best = pool[0];
-  for (const attempt of pool) if (attempt.bytes.length < best.bytes.length) best = attempt;
-  return { ok: true, form: INSTRUCTION_TABLE[best.formIndex], formIndex: best.formIndex, bytes: best.bytes };
+    if (size !== undefined && size !== context.defaultOperandSize) continue;
+    if (!best || attempt.bytes.length < best.bytes.length) best = attempt;
+  }
+  if (!best) for (const attempt of fitting) if (!best || attempt.bytes.length < best.bytes.length) best = attempt;
+  const chosen = best!;
+  return { ok: true, form: INSTRUCTION_TABLE[chosen.formIndex], formIndex: chosen.formIndex, bytes: chosen.bytes };
+}
+
+/** The operand's class for choosing candidate rows. */
+function operandClass(operand: ResolvedOperand): OperandClass {
+  switch (operand.kind) {
+    case 'reg': {
+      const info = operand.info;
+      if (info.class === 'gpr') return info.size === 1 ? CLASS_GPR8 : info.size === 2 ? CLASS_GPR16 : CLASS_GPR32;
+      return info.class === 'sreg' ? CLASS_SEGMENT_REGISTER : info.class === 'creg' ? CLASS_CONTROL_REGISTER : CLASS_DEBUG_REGISTER;
+    }
+    case 'mem': return CLASS_MEMORY;
+    case 'imm': return CLASS_IMMEDIATE;
+    case 'far': return CLASS_FAR_POINTER;
+  }
 }
 
 function prepareContext(request: EncodeRequest, mnemonic: string): { ok: true; context: RequestContext } | { ok: false; message: string; operandIndex?: number } {
@@ -155,7 +169,7 @@ function prepareContext(request: EncodeRequest, mnemonic: string): { ok: true; c
   // `imul r, imm` is NASM shorthand for `imul r, r, imm`
   if (mnemonic === 'imul' && parsed.length === 2 && parsed[0].kind === 'reg' && parsed[1].kind === 'imm') parsed = [parsed[0], parsed[0], parsed[1]];
   // `loop target, cx` names the counter register, which selects the address size
-  if (/^(loop|loope|loopz|loopne|loopnz)$/.test(mnemonic) && parsed.length === 2 && parsed[1].kind === 'reg') {
+  if (LOOP_MNEMONICS.has(mnemonic) && parsed.length === 2 && parsed[1].kind === 'reg') {
     const counter = parsed[1].name.toLowerCase();
     if (counter !== 'cx' && counter !== 'ecx') return { ok: false, message: `'${mnemonic}' counts with cx or ecx, not '${parsed[1].name}'`, operandIndex: 1 };
     explicitAddressSize = counter === 'cx' ? 16 : 32;
@@ -165,13 +179,12 @@ function prepareContext(request: EncodeRequest, mnemonic: string): { ok: true; c
   const operands: ResolvedOperand[] = [];
   for (let index = 0; index < parsed.length; index++) {
     const operand = parsed[index];
-    const numbers = operand.kind === 'imm' ? [operand.value] : operand.kind === 'mem' ? [operand.displacement] : operand.kind === 'far' ? [operand.segment, operand.offset] : [];
-    const badNumber = numbers.find((value) => !Number.isSafeInteger(value));
+    const badNumber = firstUnsafeNumber(operand);
     if (badNumber !== undefined) return { ok: false, message: `value ${badNumber} is not an integer the encoder can use`, operandIndex: index };
     if (operand.kind === 'reg') {
-      const info = lookupRegister(operand.name);
+      const info = registerNamed(operand.name);
       if (!info) return { ok: false, message: `unknown register '${operand.name}'`, operandIndex: index };
-      operands.push({ kind: 'reg', info, name: operand.name.toLowerCase() });
+      operands.push({ kind: 'reg', info, name: canonicalRegisterName(info) });
     } else if (operand.kind === 'imm') {
       const optimistic = operand.unresolved === true && !request.final;
       operands.push({ kind: 'imm', operand, value: optimistic ? 0 : operand.value, optimistic });
@@ -189,14 +202,38 @@ function prepareContext(request: EncodeRequest, mnemonic: string): { ok: true; c
     }
   }
 
-  const explicitPrefixBytes = [...lockAndRepeat, ...segments.filter((byte, position) => segments.indexOf(byte) === position)];
+  const explicitPrefixBytes = segments.length === 0 ? lockAndRepeat : [...lockAndRepeat, ...segments.filter((byte, position) => segments.indexOf(byte) === position)];
   return {
     ok: true,
     context: {
-      request, operands, defaultOperandSize: request.bits, explicitPrefixBytes,
+      request, mnemonic, operands, defaultOperandSize: request.bits, explicitPrefixBytes,
       explicitOperandSize, explicitAddressSize,
     },
   };
+}
+
+/** The register's name in lower case (what lower-casing any spelling of it gives). */
+function canonicalRegisterName(info: RegisterInfo): string {
+  switch (info.class) {
+    case 'gpr': return generalRegisterName(info.size, info.number);
+    case 'sreg': return segmentRegisterName(info.number) ?? `sreg${info.number}`;
+    case 'creg': return `cr${info.number}`;
+    case 'dreg': return `dr${info.number}`;
+  }
+}
+
+const LOOP_MNEMONICS: ReadonlySet<string> = new Set(['loop', 'loope', 'loopz', 'loopne', 'loopnz']);
+
+/** The first number of the operand that is not a safe integer (the encoder computes with doubles). */
+function firstUnsafeNumber(operand: ParsedOperand): number | undefined {
+  switch (operand.kind) {
+    case 'imm': return Number.isSafeInteger(operand.value) ? undefined : operand.value;
+    case 'mem': return Number.isSafeInteger(operand.displacement) ? undefined : operand.displacement;
+    case 'far':
+      if (!Number.isSafeInteger(operand.segment)) return operand.segment;
+      return Number.isSafeInteger(operand.offset) ? undefined : operand.offset;
+    case 'reg': return undefined;
+  }
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -208,9 +245,11 @@ const NEAR_BRANCHES = new Set(['jmp', 'call']);
  * NASM refuses `inc [eax]` ("operation size not specified") but takes the size from another operand
  * (`add [eax], byte 5` is a byte add) and defaults near/far jmp and call to the code's operand size.
  */
-function resolveUnsizedMemory(mnemonic: string, context: RequestContext, attempts: readonly Extract<Attempt, { kind: 'ok' | 'range' }>[]): { error?: string; operandIndex?: number; allowedSizes?: Set<number> } {
+function resolveUnsizedMemory(mnemonic: string, context: RequestContext, fitting: readonly Extract<Attempt, { kind: 'ok' }>[],
+  outOfRange: readonly Extract<Attempt, { kind: 'range' }>[]): { error?: string; operandIndex?: number; allowedSizes?: Set<number> } {
   const memoryIndex = context.operands.findIndex((operand) => operand.kind === 'mem' && operand.operand.size === undefined);
   if (memoryIndex < 0 || NEAR_BRANCHES.has(mnemonic)) return {};
+  const attempts: readonly Extract<Attempt, { kind: 'ok' | 'range' }>[] = [...fitting, ...outOfRange];
   const sizes = new Set<number>();
   for (const attempt of attempts) if (attempt.memorySize !== undefined) sizes.add(attempt.memorySize);
   if (sizes.size <= 1) return {};
@@ -339,7 +378,7 @@ function matchImmediate(kind: OperandKind, operand: Extract<ResolvedOperand, { k
   const value = operand.value;
   const keyword = immediate.size;
   // NASM truncates a label's address silently (`add ax, label`); only plain numbers are range-checked
-  const noteRange = (message: string): void => { if (!pieces.range && !operand.optimistic && !immediate.isAddress) pieces.range = { message, operandIndex: index }; };
+  const rangeChecked = !operand.optimistic && !immediate.isAddress;
   if (immediate.distance === 'far') return false;
   const isBranchKind = kind === 'rel8' || kind === 'rel16' || kind === 'rel32';
   if (immediate.distance && !isBranchKind) return false;
@@ -348,17 +387,17 @@ function matchImmediate(kind: OperandKind, operand: Extract<ResolvedOperand, { k
       return value === 1 && keyword === undefined && !immediate.isAddress && !operand.optimistic;
     case 'imm8':
       if (keyword !== undefined && keyword !== 8) return false;
-      if (value < -128 || value > 0xff) noteRange(`immediate ${formatValue(value)} does not fit in a byte`);
+      if (rangeChecked && (value < -128 || value > 0xff)) noteRange(pieces, index, `immediate ${formatValue(value)} does not fit in a byte`);
       pieces.tail.push({ kind: 'bytes', bytes: littleEndian(value, 1) });
       return true;
     case 'imm16':
       if (keyword !== undefined && keyword !== 16) return false;
-      if (value < -0x8000 || value > 0xffff) noteRange(`immediate ${formatValue(value)} does not fit in a word`);
+      if (rangeChecked && (value < -0x8000 || value > 0xffff)) noteRange(pieces, index, `immediate ${formatValue(value)} does not fit in a word`);
       pieces.tail.push({ kind: 'bytes', bytes: littleEndian(value, 2) });
       return true;
     case 'imm32':
       if (keyword !== undefined && keyword !== 32) return false;
-      if (value < -0x80000000 || value > 0xffffffff) noteRange(`immediate ${formatValue(value)} does not fit in a dword`);
+      if (rangeChecked && (value < -0x80000000 || value > 0xffffffff)) noteRange(pieces, index, `immediate ${formatValue(value)} does not fit in a dword`);
       pieces.tail.push({ kind: 'bytes', bytes: littleEndian(value, 4) });
       return true;
     case 'simm8': {
@@ -371,7 +410,7 @@ function matchImmediate(kind: OperandKind, operand: Extract<ResolvedOperand, { k
       const fits = value >= lowest && value <= limit && truncated >= -128 && truncated <= 127;
       if (!fits) {
         if (keyword !== 8) return false;
-        noteRange(`immediate ${formatValue(value)} does not fit in a signed byte`);
+        if (rangeChecked) noteRange(pieces, index, `immediate ${formatValue(value)} does not fit in a signed byte`);
       }
       pieces.tail.push({ kind: 'bytes', bytes: littleEndian(truncated, 1) });
       return true;
@@ -379,8 +418,8 @@ function matchImmediate(kind: OperandKind, operand: Extract<ResolvedOperand, { k
     case 'rel8':
       if (immediate.distance === 'near' || keyword !== undefined) return false;
       // NASM jumps short on its own only to a label of this section; a plain number gets the near form
-      if (immediate.distance !== 'short' && !immediate.isAddress && !operand.optimistic && hasNearForm(context.request.mnemonic)) return false;
-      pieces.tail.push({ kind: 'relative', width: 1, target: value, operandIndex: index, checkRange: !operand.optimistic, chosenByDistance: immediate.distance === undefined && hasNearForm(context.request.mnemonic) });
+      if (immediate.distance !== 'short' && !immediate.isAddress && !operand.optimistic && hasNearForm(context.mnemonic)) return false;
+      pieces.tail.push({ kind: 'relative', width: 1, target: value, operandIndex: index, checkRange: !operand.optimistic, chosenByDistance: immediate.distance === undefined && hasNearForm(context.mnemonic) });
       return true;
     case 'rel16':
     case 'rel32': {
@@ -388,13 +427,18 @@ function matchImmediate(kind: OperandKind, operand: Extract<ResolvedOperand, { k
       const width = kind === 'rel16' ? 2 : 4;
       if (keyword !== undefined && keyword !== width * 8) return false;
       // NASM takes a size on a conditional jump only after `near` (`jz near word x`; `jz word x` is refused)
-      if (keyword !== undefined && immediate.distance !== 'near' && !NEAR_BRANCHES.has(context.request.mnemonic.toLowerCase())) return false;
+      if (keyword !== undefined && immediate.distance !== 'near' && !NEAR_BRANCHES.has(context.mnemonic)) return false;
       pieces.tail.push({ kind: 'relative', width, target: value, operandIndex: index, checkRange: false, chosenByDistance: false });
       return true;
     }
     default:
       return false;
   }
+}
+
+/** The first value out of range in a row is the one reported. */
+function noteRange(pieces: Pieces, operandIndex: number, message: string): void {
+  pieces.range ??= { message, operandIndex };
 }
 
 function matchFarPointer(kind: OperandKind, operand: Extract<ResolvedOperand, { kind: 'far' }>, index: number, context: RequestContext, pieces: Pieces): boolean {
@@ -410,67 +454,73 @@ function matchFarPointer(kind: OperandKind, operand: Extract<ResolvedOperand, { 
   return true;
 }
 
-/** jmp and jcc have near forms to fall back on; loop and jcxz do not. */
-function hasNearForm(mnemonic: string): boolean {
-  const rows = FORMS_BY_MNEMONIC.get(mnemonic.toLowerCase()) ?? [];
-  return rows.some((formIndex) => INSTRUCTION_TABLE[formIndex].operands.some((kind) => kind === 'rel32' || kind === 'rel16'));
-}
-
 // ---------------------------------------------------------------------------------------------------
 // Putting the bytes together: prefixes (lock/rep, segment, 66, 67 — NASM's order), opcode, ModRM, SIB,
 // displacement, immediates.
 
 function assemble(form: InstructionForm, pieces: Pieces, context: RequestContext): { kind: 'ok'; bytes: number[] } | { kind: 'range'; bytes: number[]; message: string; operandIndex: number } {
   const bits = context.request.bits;
+  const bytes: number[] = [];
   // wait is an instruction of its own that NASM emits ahead of any prefix written with it
-  const leadingOpcode = form.mnemonic === 'wait' ? [...form.opcode] : [];
-  const bytes: number[] = [...leadingOpcode, ...context.explicitPrefixBytes];
+  const waitFirst = form.mnemonic === 'wait';
+  if (waitFirst) appendBytes(bytes, form.opcode);
+  appendBytes(bytes, context.explicitPrefixBytes);
   const operandSize = context.explicitOperandSize ?? form.operandSize ?? bits;
   if (operandSize !== bits) bytes.push(PREFIX_OPERAND_SIZE);
-  const addressSizes = [form.addressSize, pieces.addressSize, context.explicitAddressSize];
-  if (addressSizes.some((size) => size !== undefined && size !== bits)) bytes.push(PREFIX_ADDRESS_SIZE);
+  const differs = (size: 16 | 32 | undefined): boolean => size !== undefined && size !== bits;
+  if (differs(form.addressSize) || differs(pieces.addressSize) || differs(context.explicitAddressSize)) bytes.push(PREFIX_ADDRESS_SIZE);
 
-  const opcode = leadingOpcode.length > 0 ? [] : [...form.opcode];
-  if (form.regInOpcode) opcode[opcode.length - 1] += pieces.opcodeRegister ?? 0;
-  bytes.push(...opcode);
+  if (!waitFirst) {
+    appendBytes(bytes, form.opcode);
+    if (form.regInOpcode && form.opcode.length > 0) bytes[bytes.length - 1] += pieces.opcodeRegister ?? 0;
+  }
   if (form.modrm !== undefined) {
     const reg = (pieces.reg ?? 0) & 7;
     if (pieces.rm && 'register' in pieces.rm) {
       bytes.push(0xc0 | (reg << 3) | pieces.rm.register);
     } else if (pieces.rm) {
       const address = pieces.rm.address;
-      bytes.push(address.modrm | (reg << 3), ...address.sib, ...address.displacement);
+      bytes.push(address.modrm | (reg << 3));
+      appendBytes(bytes, address.sib);
+      appendBytes(bytes, address.displacement);
     } else {
       bytes.push(0xc0 | (reg << 3));
     }
   }
 
   let range: { message: string; operandIndex: number } | undefined;
-  const relatives: { position: number; piece: Extract<TailPiece, { kind: 'relative' }> }[] = [];
+  let relatives: { position: number; piece: Extract<TailPiece, { kind: 'relative' }> }[] | undefined;
   for (const piece of pieces.tail) {
     if (piece.kind === 'bytes') {
-      bytes.push(...piece.bytes);
+      appendBytes(bytes, piece.bytes);
     } else {
-      relatives.push({ position: bytes.length, piece });
+      (relatives ??= []).push({ position: bytes.length, piece });
       for (let byte = 0; byte < piece.width; byte++) bytes.push(0);
     }
   }
-  const next = context.request.address + bytes.length;
-  // with a 16-bit operand size the CPU wraps IP to 16 bits, so NASM measures short distances modulo 64 KiB
-  const branchSize = context.explicitOperandSize ?? form.operandSize ?? bits;
-  for (const { position, piece } of relatives) {
-    const distance = piece.width === 4 || branchSize === 32 ? piece.target - next : signExtend(piece.target - next, 16);
-    if (piece.width === 1) {
-      // NASM's own short-or-near choice looks at the unwrapped distance; a written `short` accepts the wrapped one
-      const reach = piece.chosenByDistance ? piece.target - next : distance;
-      if (piece.checkRange && (reach < -128 || reach > 127)) {
-        range ??= { message: `short jump out of range (target ${formatValue(piece.target)} is ${distance} bytes away)`, operandIndex: piece.operandIndex };
+  if (relatives) {
+    const next = context.request.address + bytes.length;
+    // with a 16-bit operand size the CPU wraps IP to 16 bits, so NASM measures short distances modulo 64 KiB
+    const branchSize = context.explicitOperandSize ?? form.operandSize ?? bits;
+    for (const { position, piece } of relatives) {
+      const distance = piece.width === 4 || branchSize === 32 ? piece.target - next : signExtend(piece.target - next, 16);
+      if (piece.width === 1) {
+        // NASM's own short-or-near choice looks at the unwrapped distance; a written `short` accepts the wrapped one
+        const reach = piece.chosenByDistance ? piece.target - next : distance;
+        if (piece.checkRange && (reach < -128 || reach > 127)) {
+          range ??= { message: `short jump out of range (target ${formatValue(piece.target)} is ${distance} bytes away)`, operandIndex: piece.operandIndex };
+        }
       }
+      const encoded = littleEndian(distance, piece.width);
+      for (let offset = 0; offset < encoded.length; offset++) bytes[position + offset] = encoded[offset];
     }
-    littleEndian(distance, piece.width).forEach((byte, offset) => { bytes[position + offset] = byte; });
   }
   if (range) return { kind: 'range', bytes, ...range };
   return { kind: 'ok', bytes };
+}
+
+function appendBytes(bytes: number[], more: readonly number[]): void {
+  for (let index = 0; index < more.length; index++) bytes.push(more[index]);
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -479,16 +529,16 @@ function assemble(form: InstructionForm, pieces: Pieces, context: RequestContext
 const ADDRESS_16_RM: Readonly<Record<string, number>> = { 'bx+si': 0, 'bx+di': 1, 'bp+si': 2, 'bp+di': 3, si: 4, di: 5, bp: 6, bx: 7 };
 
 function encodeAddress(memory: MemoryOperand, bits: 16 | 32, prefixAddressSize: 16 | 32 | undefined, final: boolean): { ok: true; address: EncodedAddress } | { ok: false; message: string } {
-  const base = memory.base ? lookupRegister(memory.base) : undefined;
-  const index = memory.index ? lookupRegister(memory.index) : undefined;
+  const base = memory.base ? registerNamed(memory.base) : undefined;
+  const index = memory.index ? registerNamed(memory.index) : undefined;
   if (memory.base && (!base || base.class !== 'gpr' || base.size === 1)) return { ok: false, message: `'${memory.base}' cannot be used in an address` };
   if (memory.index && (!index || index.class !== 'gpr' || index.size === 1)) return { ok: false, message: `'${memory.index}' cannot be used in an address` };
-  const registerSizes = new Set<number>();
-  if (base && base.class === 'gpr') registerSizes.add(base.size);
-  if (index && index.class === 'gpr') registerSizes.add(index.size);
-  if (registerSizes.size > 1) return { ok: false, message: 'an address cannot mix 16-bit and 32-bit registers' };
+  const baseSize = base?.class === 'gpr' ? base.size : undefined;
+  const indexSize = index?.class === 'gpr' ? index.size : undefined;
+  if (baseSize !== undefined && indexSize !== undefined && baseSize !== indexSize) return { ok: false, message: 'an address cannot mix 16-bit and 32-bit registers' };
   // registers, `a16` inside or before the brackets, and `[word 0x10]` / `[dword 0x10]` must all agree
-  const byRegisters: 16 | 32 | undefined = registerSizes.has(2) ? 16 : registerSizes.has(4) ? 32 : undefined;
+  const registerSize = baseSize ?? indexSize;
+  const byRegisters: 16 | 32 | undefined = registerSize === 2 ? 16 : registerSize === 4 ? 32 : undefined;
   const byDisplacement: 16 | 32 | undefined = byRegisters === undefined && (memory.displacementSize === 16 || memory.displacementSize === 32) ? memory.displacementSize : undefined;
   const stated = [byRegisters, memory.addressSize, prefixAddressSize, byDisplacement].filter((size): size is 16 | 32 => size !== undefined);
   if (stated.some((size) => size !== stated[0])) return { ok: false, message: 'impossible combination of address sizes' };
@@ -564,15 +614,20 @@ function encodeAddress16(memory: MemoryOperand, optimistic: boolean): { ok: true
 // ---------------------------------------------------------------------------------------------------
 // Small helpers
 
+// An integer's low bits survive ToInt32 / ToUint32 exactly (modulo 2^32), so these need no BigInt.
+
+/** The low `width` bytes of the integer part of `value` (two's complement), least significant first. */
 function littleEndian(value: number, width: 1 | 2 | 4): number[] {
-  const unsigned = Number(BigInt.asUintN(width * 8, BigInt(Math.trunc(value))));
-  const bytes: number[] = [];
-  for (let byte = 0; byte < width; byte++) bytes.push(Math.floor(unsigned / 2 ** (8 * byte)) & 0xff);
-  return bytes;
+  const low = value | 0;
+  if (width === 1) return [low & 0xff];
+  if (width === 2) return [low & 0xff, (low >>> 8) & 0xff];
+  return [low & 0xff, (low >>> 8) & 0xff, (low >>> 16) & 0xff, low >>> 24];
 }
 
+/** The integer part of `value` taken modulo 2^bits as a signed number. */
 function signExtend(value: number, bits: 16 | 32): number {
-  return Number(BigInt.asIntN(bits, BigInt(Math.trunc(value))));
+  const low = value | 0;
+  return bits === 32 ? low : (low << 16) >> 16;
 }
 
 function formatValue(value: number): string {

@@ -217,6 +217,17 @@ export function referencedSymbols(expression: Expression, into: { name: string; 
   return into;
 }
 
+/** No symbol, `$` or `$$` in it: the expression has the same value (or the same error) wherever and whenever it is evaluated. */
+export function isConstantExpression(expression: Expression): boolean {
+  switch (expression.kind) {
+    case 'number': case 'register': return true;
+    case 'symbol': case 'here': case 'sectionStart': return false;
+    case 'unary': return isConstantExpression(expression.operand);
+    case 'binary': return isConstantExpression(expression.left) && isConstantExpression(expression.right);
+    case 'conditional': return isConstantExpression(expression.condition) && isConstantExpression(expression.whenTrue) && isConstantExpression(expression.whenFalse);
+  }
+}
+
 const wrap = (value: bigint): bigint => BigInt.asIntN(64, value);
 
 const COMPARISONS: ReadonlySet<string> = new Set(['=', '==', '!=', '<>', '<', '<=', '>', '>=', '<=>']);

@@ -27,17 +27,74 @@ export interface LexResult {
 
 const OPERATORS = ['<<<', '>>>', '<=>', '<<', '>>', '//', '%%', '==', '!=', '<>', '<=', '>=', '&&', '||', '^^',
   '+', '-', '*', '/', '%', '&', '|', '^', '~', '!', '(', ')', '[', ']', ',', ':', '=', '<', '>', '?', '{', '}'];
+/** The operators by length, longest first: the longest one written at a position is the token, as in OPERATORS' order. */
+const OPERATORS_BY_LENGTH: readonly { length: number; operators: ReadonlySet<string> }[] = [3, 2, 1].map((length) => ({
+  length, operators: new Set(OPERATORS.filter((operator) => operator.length === length)),
+}));
 
-function isIdentifierStart(character: string): boolean {
-  return /[A-Za-z_.?@]/.test(character);
+/** Character classes by code unit (ASCII only; every other character is in none). */
+const IDENTIFIER_START = 1;
+const IDENTIFIER_PART = 2;
+const NUMBER_PART = 4;
+const CHARACTER_CLASSES: Uint8Array = buildCharacterClasses();
+
+function buildCharacterClasses(): Uint8Array {
+  const classes = new Uint8Array(128);
+  const mark = (characters: string, flag: number): void => {
+    for (const character of characters) classes[character.charCodeAt(0)] |= flag;
+  };
+  const letters = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
+  const digits = '0123456789';
+  mark(`${letters}_.?@`, IDENTIFIER_START);
+  mark(`${letters}${digits}_$#@~.?`, IDENTIFIER_PART);
+  mark(`${letters}${digits}_`, NUMBER_PART);
+  return classes;
 }
 
-function isIdentifierPart(character: string): boolean {
-  return /[A-Za-z0-9_$#@~.?]/.test(character);
+function hasClass(character: string, flag: number): boolean {
+  const code = character.charCodeAt(0);
+  return code < 128 && (CHARACTER_CLASSES[code] & flag) !== 0;
+}
+
+function isIdentifierStart(character: string): boolean {
+  return hasClass(character, IDENTIFIER_START);
+}
+
+/** The operator written at `position`, longest first; undefined when none is. */
+function operatorAt(text: string, position: number): string | undefined {
+  for (const { length, operators } of OPERATORS_BY_LENGTH) {
+    if (position + length > text.length) continue;
+    const candidate = text.slice(position, position + length);
+    if (operators.has(candidate)) return candidate;
+  }
+  return undefined;
 }
 
 function isDigit(character: string): boolean {
   return character >= '0' && character <= '9';
+}
+
+/** Where the run of identifier characters starting at `start` ends. */
+function identifierEnd(text: string, start: number): number {
+  let end = start;
+  while (end < text.length) {
+    const code = text.charCodeAt(end);
+    if (code >= 128 || (CHARACTER_CLASSES[code] & IDENTIFIER_PART) === 0) break;
+    end++;
+  }
+  return end;
+}
+
+/** Where a number starting at `start` ends: letters, digits and `_`, and a `.` only before a digit (1.5, not `0.nolist`). */
+function numberEnd(text: string, start: number): number {
+  let end = start;
+  while (end < text.length) {
+    const code = text.charCodeAt(end);
+    if (code < 128 && (CHARACTER_CLASSES[code] & NUMBER_PART) !== 0) end++;
+    else if (code === 0x2e && isDigit(text[end + 1] ?? '')) end++;
+    else break;
+  }
+  return end;
 }
 
 /** Tokenizes a line; a `;` outside a string starts a comment. */
@@ -64,9 +121,8 @@ export function tokenizeLine(text: string): LexResult {
       continue;
     }
     if (isDigit(character) || (character === '$' && isDigit(text[position + 1] ?? ''))) {
-      let end = position + 1;
       // a '.' belongs to the number only before a digit (1.5); `0.nolist` is 0 then `.nolist`
-      while (end < text.length && (/[0-9A-Za-z_]/.test(text[end]) || (text[end] === '.' && isDigit(text[end + 1] ?? '')))) end++;
+      const end = numberEnd(text, position + 1);
       const written = text.slice(position, end);
       const parsed = parseNumber(written);
       if (typeof parsed === 'string') errors.push({ column, message: parsed });
@@ -80,8 +136,7 @@ export function tokenizeLine(text: string): LexResult {
         tokens.push({ kind: 'ident', text: '$$', column });
         position += 2;
       } else if (isIdentifierStart(text[position + 1] ?? '')) {
-        let end = position + 1;
-        while (end < text.length && isIdentifierPart(text[end])) end++;
+        const end = identifierEnd(text, position + 1);
         tokens.push({ kind: 'ident', text: text.slice(position + 1, end), column });
         position = end;
       } else {
@@ -91,8 +146,7 @@ export function tokenizeLine(text: string): LexResult {
       continue;
     }
     if (isIdentifierStart(character)) {
-      let end = position + 1;
-      while (end < text.length && isIdentifierPart(text[end])) end++;
+      const end = identifierEnd(text, position + 1);
       // a lone `?` is the conditional operator, not a name
       const word = text.slice(position, end);
       tokens.push({ kind: word === '?' ? 'op' : 'ident', text: word, column });
@@ -109,8 +163,7 @@ export function tokenizeLine(text: string): LexResult {
         continue;
       }
       if (next === '%' && (isIdentifierStart(afterNext) || isDigit(afterNext))) {
-        let end = position + 2;
-        while (end < text.length && isIdentifierPart(text[end])) end++;
+        const end = identifierEnd(text, position + 2);
         tokens.push({ kind: 'percent', text: text.slice(position, end), column });
         position = end;
         continue;
@@ -120,14 +173,14 @@ export function tokenizeLine(text: string): LexResult {
         if (isDigit(next)) {
           while (end < text.length && isDigit(text[end])) end++;
         } else {
-          while (end < text.length && isIdentifierPart(text[end])) end++;
+          end = identifierEnd(text, end);
         }
         tokens.push({ kind: 'percent', text: text.slice(position, end), column });
         position = end;
         continue;
       }
     }
-    const operator = OPERATORS.find((candidate) => text.startsWith(candidate, position));
+    const operator = operatorAt(text, position);
     if (operator) {
       tokens.push({ kind: 'op', text: operator, column });
       position += operator.length;
@@ -139,11 +192,12 @@ export function tokenizeLine(text: string): LexResult {
   return { tokens, errors };
 }
 
+const UTF8 = new TextEncoder();
+
 function scanString(text: string, start: number): { end: number; bytes: number[]; error?: string } {
   const quote = text[start];
   const bytes: number[] = [];
   let position = start + 1;
-  const encoder = new TextEncoder();
   while (position < text.length) {
     const character = text[position];
     if (character === quote) return { end: position + 1, bytes };
@@ -154,8 +208,14 @@ function scanString(text: string, start: number): { end: number; bytes: number[]
       continue;
     }
     const codePoint = text.codePointAt(position) ?? 0;
+    if (codePoint < 0x80) {
+      // UTF-8 of an ASCII character is the character itself
+      bytes.push(codePoint);
+      position++;
+      continue;
+    }
     const characterText = String.fromCodePoint(codePoint);
-    bytes.push(...encoder.encode(characterText));
+    bytes.push(...UTF8.encode(characterText));
     position += characterText.length;
   }
   return { end: text.length, bytes, error: `unterminated string (missing closing ${quote})` };
@@ -196,7 +256,7 @@ function radixOfLetter(letter: string): number {
  */
 export function parseNumber(written: string): bigint | string {
   const text = written;
-  if (/\./.test(text) || (/e/i.test(text) && /^[0-9_]+e[0-9]+$/i.test(text))) {
+  if (text.includes('.') || ((text.includes('e') || text.includes('E')) && /^[0-9_]+e[0-9]+$/i.test(text))) {
     return `floating-point constant '${written}' is not supported here`;
   }
   let start = 0;
@@ -221,12 +281,28 @@ export function parseNumber(written: string): bigint | string {
   }
   const digits = text.slice(start, end).replace(/_/g, '');
   if (digits.length === 0) return `invalid number '${written}'`;
+  const digitValues: number[] = [];
+  for (let index = 0; index < digits.length; index++) {
+    const digitValue = digitValueOf(digits.charCodeAt(index));
+    if (digitValue < 0 || digitValue >= radix) return `invalid number '${written}'`;
+    digitValues.push(digitValue);
+  }
+  // few enough digits to stay below 2^53 (radix^digits <= 2^52): exact in a double, one BigInt at the end
+  if (digits.length * Math.log2(radix) <= 52) {
+    let small = 0;
+    for (const digitValue of digitValues) small = small * radix + digitValue;
+    return BigInt(small);
+  }
   let value = 0n;
   const bigRadix = BigInt(radix);
-  for (const digit of digits) {
-    const digitValue = parseInt(digit, 36);
-    if (Number.isNaN(digitValue) || digitValue >= radix) return `invalid number '${written}'`;
-    value = BigInt.asUintN(64, value * bigRadix + BigInt(digitValue));
-  }
+  for (const digitValue of digitValues) value = BigInt.asUintN(64, value * bigRadix + BigInt(digitValue));
   return value;
+}
+
+/** A digit's value in radix 36 (0-9, then a/A = 10 .. z/Z = 35); -1 for any other character. */
+function digitValueOf(code: number): number {
+  if (code >= 48 && code <= 57) return code - 48;
+  if (code >= 65 && code <= 90) return code - 55;
+  if (code >= 97 && code <= 122) return code - 87;
+  return -1;
 }

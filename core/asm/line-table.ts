@@ -19,20 +19,34 @@ export interface SourceLine {
 export class LineTable {
   /** Sorted by address. */
   readonly entries: readonly LineTableEntry[];
-  private readonly byLine = new Map<string, number[]>();
+  /** (file, line) -> addresses, built on the first question: a launch that sets no breakpoint never asks. */
+  private byLine: Map<string, number[]> | undefined;
 
   constructor(entries: readonly LineTableEntry[]) {
-    this.entries = [...entries].filter((entry) => entry.size > 0).sort((left, right) => left.address - right.address);
-    for (const entry of this.entries) {
-      const key = LineTable.key(entry.file, entry.line);
-      const addresses = this.byLine.get(key);
-      if (addresses) addresses.push(entry.address);
-      else this.byLine.set(key, [entry.address]);
-    }
+    this.entries = entries.filter((entry) => entry.size > 0).sort((left, right) => left.address - right.address);
   }
 
-  private static key(file: string, line: number): string {
-    return `${path.resolve(file)}:${line}`;
+  private static key(resolvedFile: string, line: number): string {
+    return `${resolvedFile}:${line}`;
+  }
+
+  private lineIndex(): Map<string, number[]> {
+    if (this.byLine) return this.byLine;
+    const byLine = new Map<string, number[]>();
+    const resolvedFiles = new Map<string, string>();
+    for (const entry of this.entries) {
+      let resolved = resolvedFiles.get(entry.file);
+      if (resolved === undefined) {
+        resolved = path.resolve(entry.file);
+        resolvedFiles.set(entry.file, resolved);
+      }
+      const key = LineTable.key(resolved, entry.line);
+      const addresses = byLine.get(key);
+      if (addresses) addresses.push(entry.address);
+      else byLine.set(key, [entry.address]);
+    }
+    this.byLine = byLine;
+    return byLine;
   }
 
   /** The line whose code or data covers `address`, with the address where that line's bytes start. */
@@ -51,7 +65,7 @@ export class LineTable {
 
   /** Every address where code or data of (file, line) starts, ascending; empty when the line holds none. */
   addressesOfLine(file: string, line: number): number[] {
-    return [...(this.byLine.get(LineTable.key(file, line)) ?? [])];
+    return [...(this.lineIndex().get(LineTable.key(path.resolve(file), line)) ?? [])];
   }
 
   /** The files that contributed bytes. */

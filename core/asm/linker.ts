@@ -83,15 +83,24 @@ function linkOrThrow(specs: readonly ModuleSpec[], options: LinkOptions): LinkRe
   }
   let imports = new Map<string, Record<string, number>>(specs.map((spec) => [spec.name, {}]));
   let assemblies: AssemblyResult[] = [];
+  /** The imports each module's current assembly was made with: the same imports give the same assembly. */
+  let assembledWith: (Record<string, number> | undefined)[] = specs.map(() => undefined);
   for (let round = 0; round < MAX_LINK_ROUNDS; round++) {
-    assemblies = specs.map((spec) => assemble({
-      fileName: spec.entryFile, source: spec.source, readFile: options.readFile, includePaths: options.includePaths,
-      predefined: imports.get(spec.name), warnUnlinkedExterns: false,
-    }));
+    assemblies = specs.map((spec, index) => {
+      const predefined = imports.get(spec.name)!;
+      const previous = assembledWith[index];
+      if (previous !== undefined && sameRecord(previous, predefined)) return assemblies[index];
+      return assemble({
+        fileName: spec.entryFile, source: spec.source, readFile: options.readFile, includePaths: options.includePaths,
+        predefined, warnUnlinkedExterns: false,
+      });
+    });
+    assembledWith = specs.map((spec) => imports.get(spec.name));
     const next = resolveImports(specs, assemblies, undefined);
     const settled = specs.every((spec) => sameRecord(imports.get(spec.name)!, next.get(spec.name)!));
     imports = next;
-    if (settled && round > 0) break;
+    // settled: every module was assembled with the imports it resolves to, so another round would change nothing
+    if (settled) break;
     if (round === MAX_LINK_ROUNDS - 1) sink.error({ file: specs[0]?.entryFile ?? '', line: 1, column: 1 }, `module addresses do not settle after ${MAX_LINK_ROUNDS} rounds`);
   }
   // report what could not be resolved, at the extern lines
@@ -103,9 +112,12 @@ function linkOrThrow(specs: readonly ModuleSpec[], options: LinkOptions): LinkRe
 
 function exportsOf(assembly: AssemblyResult): Map<string, number> {
   const exported = new Map<string, number>();
+  const addresses = new Map<string, number>();
+  // the first symbol of a name, as a search from the start would find it
+  for (const symbol of assembly.symbols) if (!addresses.has(symbol.name)) addresses.set(symbol.name, symbol.address);
   for (const name of assembly.globals) {
-    const symbol = assembly.symbols.find((candidate) => candidate.name === name);
-    if (symbol) exported.set(name, symbol.address);
+    const address = addresses.get(name);
+    if (address !== undefined) exported.set(name, address);
     else if (name in assembly.constants) exported.set(name, assembly.constants[name] >>> 0);
   }
   return exported;
@@ -154,8 +166,11 @@ function buildModule(spec: ModuleSpec, assembly: AssemblyResult, imports: Record
   return {
     name: spec.name, mode: spec.mode, base: spec.base, entryFile: spec.entryFile, image: assembly.image, end,
     sections: assembly.sections,
-    symbols: assembly.symbols.map((symbol) => ({ ...symbol, module: spec.name, qualifiedName: qualifiedSymbolName(spec.name, symbol.name) })),
-    imports, exports: exportsRecord, lines: assembly.lines, listing: assembly.listing, assembly,
+    symbols: assembly.symbols.map((symbol) => ({
+      name: symbol.name, address: symbol.address, size: symbol.size, section: symbol.section, global: symbol.global, local: symbol.local,
+      file: symbol.file, line: symbol.line, module: spec.name, qualifiedName: qualifiedSymbolName(spec.name, symbol.name),
+    })),
+    imports, exports: exportsRecord, lines: assembly.lines, get listing(): string { return assembly.listing; }, assembly,
   };
 }
 

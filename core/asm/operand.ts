@@ -81,5 +81,9 @@ export interface EncodeRequest {
 }
 
 export type EncodeResult =
-  | { ok: true; bytes: number[] }
+  | {
+    ok: true; bytes: number[];
+    /** Not final: the bytes of a row whose value does not fit yet, given for their length; the final pass reports it instead. */
+    provisional?: true;
+  }
   | { ok: false; message: string; /** 0-based index of the operand at fault, when one is */ operandIndex?: number };

@@ -125,7 +125,8 @@ class Preprocessor {
     const conditionalDepth = this.conditionals.length;
     const lines = source.split('\n');
     for (let index = 0; index < lines.length && !this.stopped; index++) {
-      const text = lines[index].replace(/\r$/, '');
+      const written = lines[index];
+      const text = written.endsWith('\r') ? written.slice(0, -1) : written;
       const lexed = tokenizeLine(text);
       const raw: RawLine = { tokens: lexed.tokens, text, file: fileName, line: index + 1, listingLine: index + 1, listingDepth: depth, fromMacro: false };
       const willBeAssembled = this.active || this.isConditionalDirective(lexed.tokens);
@@ -199,7 +200,9 @@ class Preprocessor {
   }
 
   private findMacro(name: string): MultiLineMacro | undefined {
-    return this.macros.get(name) ?? this.caseInsensitiveMacros.get(name.toLowerCase());
+    const macro = this.macros.get(name);
+    if (macro !== undefined || this.caseInsensitiveMacros.size === 0) return macro;
+    return this.caseInsensitiveMacros.get(name.toLowerCase());
   }
 
   private record(raw: RawLine, directive: string | undefined): void {
@@ -602,8 +605,10 @@ class Preprocessor {
     for (let index = 0; index < tokens.length; index++) {
       const token = tokens[index];
       if (token.kind !== 'ident') { result.push(token); continue; }
-      const key = this.defines.has(token.text) ? token.text : token.text.toLowerCase();
-      const definition = this.defines.get(token.text) ?? this.caseInsensitiveDefines.get(token.text.toLowerCase());
+      const exact = this.defines.get(token.text);
+      if (exact === undefined && this.caseInsensitiveDefines.size === 0) { result.push(token); continue; }
+      const key = exact !== undefined ? token.text : token.text.toLowerCase();
+      const definition = exact ?? this.caseInsensitiveDefines.get(key);
       if (!definition || expanding.has(key)) { result.push(token); continue; }
       if (++this.defineExpansions > MAX_DEFINE_EXPANSIONS || depth > MAX_MACRO_DEPTH) {
         this.sink.error(this.location(raw, token.column), `expansion of '${token.text}' is too deep or too long`);

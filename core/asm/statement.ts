@@ -469,13 +469,14 @@ class StatementParser {
     let addressSize: 16 | 32 | undefined;
     for (;;) {
       const token = this.peek();
-      if (isWord(token, 'byte')) displacementSize = 8;
-      else if (isWord(token, 'word')) displacementSize = 16;
-      else if (isWord(token, 'dword')) displacementSize = 32;
-      else if (isWord(token, 'nosplit')) noSplit = true;
-      else if (isWord(token, 'a16')) addressSize = 16;
-      else if (isWord(token, 'a32')) addressSize = 32;
-      else if (isWord(token, 'abs', 'rel')) { /* 64-bit addressing hints: no meaning in 32-bit code */ }
+      const word = token?.kind === 'ident' ? token.text.toLowerCase() : undefined;
+      if (word === 'byte') displacementSize = 8;
+      else if (word === 'word') displacementSize = 16;
+      else if (word === 'dword') displacementSize = 32;
+      else if (word === 'nosplit') noSplit = true;
+      else if (word === 'a16') addressSize = 16;
+      else if (word === 'a32') addressSize = 32;
+      else if (word === 'abs' || word === 'rel') { /* 64-bit addressing hints: no meaning in 32-bit code */ }
       else if (segmentNameOf(token) && isOp(this.peek(1), ':')) {
         segment = segmentNameOf(token);
         this.position++;
