@@ -7,7 +7,7 @@
 // EIP names the faulting instruction, the flags are flushed, and the block reports how many retired.
 import type { Cpu } from './cpu';
 import type { DecodedEntry } from './decoded-entry';
-import { NO_REGISTER, OPERAND_REGISTER } from './decoded-entry';
+import { NO_REGISTER, OPERAND_IMMEDIATE, OPERAND_MEMORY, OPERAND_REGISTER, OPERAND_SEGMENT_REGISTER } from './decoded-entry';
 import { ARITHMETIC_FLAGS, FLAG_CF } from './constants';
 import { TLB_VALID } from '../memory/paging';
 import { getCF, LAZY_ADD, LAZY_LOGIC, LAZY_SUB } from './flags';
@@ -26,6 +26,9 @@ export const BLOCK_MAX_BYTES = 256;
 const SIGN_BIT_32 = 0x80000000 | 0;
 const LAZY_ALL = ARITHMETIC_FLAGS;
 const LAZY_KEEP_CARRY = ARITHMETIC_FLAGS & ~FLAG_CF;
+
+/** A line of generated code that stands for "read the segment locals and access masks again". */
+const RELOAD_SEGMENTS = '/* reload segments */';
 
 /** Where the arithmetic flags live at a point of the generated code. */
 const enum FlagState { InCpu, Local, LocalKeepCarry }
@@ -154,8 +157,64 @@ function canInline(entry: DecodedEntry): boolean {
     case HotIndex.loadEffectiveAddress:
       return entry.size0 === 4;
     default:
-      return false;
+      return extraInlineForm(entry) !== ExtraForm.None;
   }
+}
+
+/** Forms the compiler emits inline that have no hot handler of their own (they run through generic ones). */
+const enum ExtraForm { None, PushImmediate32, PushMemory32, MoveMemoryImmediate32 }
+
+function extraInlineForm(entry: DecodedEntry): ExtraForm {
+  if (entry.operandBytes !== 4 || entry.addressMask !== -1) return ExtraForm.None;
+  const mnemonic = entry.form.mnemonic;
+  if (mnemonic === 'push') {
+    if (entry.kind0 === OPERAND_IMMEDIATE) return ExtraForm.PushImmediate32;
+    if (entry.kind0 === OPERAND_MEMORY && entry.size0 === 4) return ExtraForm.PushMemory32;
+  } else if (mnemonic === 'mov' && entry.kind0 === OPERAND_MEMORY && entry.size0 === 4 && entry.kind1 === OPERAND_IMMEDIATE) {
+    return ExtraForm.MoveMemoryImmediate32;
+  }
+  return ExtraForm.None;
+}
+
+/** Control transfers the compiler ends a block with inline (instead of calling their handlers). */
+const enum InlineTerminator { None, JumpRelative, CallRelative, CallIndirect, Return }
+
+function inlineTerminator(entry: DecodedEntry): InlineTerminator {
+  if (entry.codeBits !== 32 || entry.operandBytes !== 4 || entry.addressMask !== -1) return InlineTerminator.None;
+  switch (entry.hot) {
+    case HotIndex.jumpRelative32: return InlineTerminator.JumpRelative;
+    case HotIndex.callRelative: return InlineTerminator.CallRelative;
+    case HotIndex.returnNear: return InlineTerminator.Return;
+    default: break;
+  }
+  if (entry.form.mnemonic === 'call' && entry.farSelector === 0 && entry.form.operands.length === 1 &&
+    ((entry.kind0 === OPERAND_REGISTER && entry.size0 === 4) || (entry.kind0 === OPERAND_MEMORY && entry.size0 === 4))) {
+    return InlineTerminator.CallIndirect;
+  }
+  return InlineTerminator.None;
+}
+
+/**
+ * Groups whose handlers only ever move EIP to the next instruction (or leave it in place: a rep string
+ * instruction that comes back for the rest), so a block calls them where they stand and runs on.
+ * Control transfers, system instructions and port I/O end a block instead.
+ */
+const MID_BLOCK_GROUPS: ReadonlySet<string> = new Set(['alu', 'muldiv', 'shift', 'bcd', 'bit', 'string', 'data', 'stack', 'segment', 'flag', 'misc']);
+
+function canCallInBlock(entry: DecodedEntry): boolean {
+  return entry.codeBits === 32 && MID_BLOCK_GROUPS.has(entry.form.group);
+}
+
+/** rdtsc and the MSR instructions (IA32_TIME_STAMP_COUNTER) read or set the instruction count. */
+function readsInstructionCount(entry: DecodedEntry): boolean {
+  const mnemonic = entry.form.mnemonic;
+  return mnemonic === 'rdtsc' || mnemonic === 'rdmsr' || mnemonic === 'wrmsr';
+}
+
+/** Whether a handler may change a segment base or limit, or the access masks (CPL, EFLAGS.AC). */
+function mayChangeSegments(entry: DecodedEntry): boolean {
+  const group = entry.form.group;
+  return group === 'segment' || group === 'flag' || (group === 'stack' && entry.kind0 === OPERAND_SEGMENT_REGISTER);
 }
 
 /** True when the inline form of the entry touches memory (and so may fault). */
@@ -165,7 +224,7 @@ function touchesMemory(entry: DecodedEntry): boolean {
     case HotIndex.aluRegisterMemory32: case HotIndex.aluMemory32:
       return true;
     default:
-      return false;
+      return extraInlineForm(entry) !== ExtraForm.None;
   }
 }
 
@@ -264,6 +323,21 @@ function emitInline(emitter: Emitter, entry: DecodedEntry, exitAfter: () => stri
       lines.push('t = r[4];', readCode(emitter, 'v', 2, 't'), `r[4] = (t + 4) | 0; r[${x}] = v;`);
       return;
     default:
+      break;
+  }
+  switch (extraInlineForm(entry)) {
+    case ExtraForm.PushImmediate32:
+      lines.push(`t = (r[4] - 4) | 0;`, writeCode(emitter, 2, 't', String(entry.arg0 | 0), `r[4] = t; ${exitAfter()}`), 'r[4] = t;');
+      return;
+    case ExtraForm.PushMemory32:
+      // The operand's address uses ESP before the push (push dword [esp+4]).
+      lines.push(`t = ${addressExpression(entry)};`, readCode(emitter, 'v', entry.segment, 't'),
+        `t = (r[4] - 4) | 0;`, writeCode(emitter, 2, 't', 'v', `r[4] = t; ${exitAfter()}`), 'r[4] = t;');
+      return;
+    case ExtraForm.MoveMemoryImmediate32:
+      lines.push(`t = ${addressExpression(entry)};`, writeCode(emitter, entry.segment, 't', String(entry.arg1 | 0), exitAfter()));
+      return;
+    default:
       throw new Error(`block compiler: entry with hot index ${entry.hot} is not inlinable`);
   }
 }
@@ -282,10 +356,36 @@ export function compileBlock(entries: readonly (DecodedEntry | undefined)[], off
   let count = 0;
   let eipStored = 0;   // the EIP offset cpu.eip holds at this point of the code
   let terminator: DecodedEntry | null = null;
+  /** Instructions the block runs through their own handlers, in order (h0/x0, h1/x1 ... in the code). */
+  const called: DecodedEntry[] = [];
   for (;;) {
     const entry = entries[offset + bytes];
     if (entry === undefined || offset + bytes + entry.length > span || bytes + entry.length > BLOCK_MAX_BYTES) break;
-    if (!canInline(entry)) { terminator = entry; break; }
+    if (!canInline(entry)) {
+      if (readsInstructionCount(entry)) {
+        // The time-stamp counter is instructionCount + what this run retired, which only the
+        // interpreter loop tracks exactly: such an instruction ends the block before itself.
+        if (bytes === 0) head.heat = -1;
+        break;
+      }
+      if (!canCallInBlock(entry)) { terminator = entry; break; }
+      // The handler reads EFLAGS and EIP from the CPU and moves EIP itself; the block goes on only when
+      // it asked for nothing (attention) and went to the next instruction.
+      const nextBytes = bytes + entry.length;
+      const slot = called.length;
+      called.push(entry);
+      lines.push(flushCode(emitter));
+      emitter.flagState = FlagState.InCpu;
+      if (eipStored !== bytes) lines.push(`cpu.eip = (e + ${bytes}) | 0;`);
+      lines.push(`n = ${count};`, `h${slot}(cpu, x${slot});`,
+        `if (cpu.attention !== 0 || cpu.eip !== ((e + ${nextBytes}) | 0)) return ${count + 1};`);
+      if (mayChangeSegments(entry)) lines.push(RELOAD_SEGMENTS);
+      eipStored = nextBytes;
+      bytes = nextBytes;
+      count++;
+      if (count >= BLOCK_MAX_INSTRUCTIONS) break;
+      continue;
+    }
     if (touchesMemory(entry)) {
       // A fault must see EIP at this instruction, the flags as they were before it, and the count retired.
       if (eipStored !== bytes) { lines.push(`cpu.eip = (e + ${bytes}) | 0;`); eipStored = bytes; }
@@ -300,7 +400,7 @@ export function compileBlock(entries: readonly (DecodedEntry | undefined)[], off
   }
   if (count === 0 && terminator === null) {
     // Nothing fits in the span here (a breakpoint page has none): stay interpreted, try again later.
-    head.heat = 0;
+    if (head.heat !== -1) head.heat = 0;
     return;
   }
   const inlineCondition = terminator !== null && terminator.hot === HotIndex.jumpConditional32 && terminator.codeBits === 32
@@ -317,6 +417,42 @@ export function compileBlock(entries: readonly (DecodedEntry | undefined)[], off
       `return ${count + 1};`);
     bytes = fallThrough;
     count++;
+  } else if (terminator !== null && inlineTerminator(terminator) !== InlineTerminator.None) {
+    // Near jumps, calls and returns inline: EIP is written once, at the end. A fault (stack page, EIP past
+    // the CS limit) leaves EIP at the instruction and ESP as it was, with the flags written back first.
+    lines.push(flushCode(emitter));
+    emitter.flagState = FlagState.InCpu;
+    const fallThrough = bytes + terminator.length;
+    const fault = `cpu.eip = (e + ${bytes}) | 0; n = ${count}; cpu.raise(13, 0);`;
+    const checkTarget = `if ((t >>> 0) > cpu.segLimit[1]) { ${fault} }`;
+    // A store that lands in decoded code asks to leave; the call is complete by then (EIP at its target).
+    const pushReturn = (target: string): string => `v = ${target}; ` +
+      `t = (r[4] - 4) | 0; ${writeCode(emitter, 2, 't', `(e + ${fallThrough}) | 0`, 'r[4] = t; cpu.eip = v; return ' + (count + 1) + ';')} r[4] = t; cpu.eip = v;`;
+    lines.push(`n = ${count};`);
+    if (eipStored !== bytes) lines.push(`cpu.eip = (e + ${bytes}) | 0;`);
+    switch (inlineTerminator(terminator)) {
+      case InlineTerminator.JumpRelative:
+        lines.push(`t = (e + ${fallThrough + terminator.relative}) | 0; ${checkTarget} cpu.eip = t;`);
+        break;
+      case InlineTerminator.CallRelative:
+        lines.push(`t = (e + ${fallThrough + terminator.relative}) | 0; ${checkTarget}`, pushReturn('t'));
+        break;
+      case InlineTerminator.CallIndirect:
+        if (terminator.kind0 === OPERAND_REGISTER) lines.push(`t = r[${terminator.arg0}];`);
+        else lines.push(`t = ${addressExpression(terminator)};`, readCode(emitter, 't', terminator.segment, 't'));
+        lines.push(checkTarget, pushReturn('t'));
+        break;
+      case InlineTerminator.Return: {
+        const release = 4 + (terminator.kind0 !== 0 ? terminator.arg0 & 0xFFFF : 0);
+        lines.push('t = r[4];', readCode(emitter, 'v', 2, 't'), `t = v; ${checkTarget} r[4] = (r[4] + ${release}) | 0; cpu.eip = v;`);
+        break;
+      }
+      default:
+        break;
+    }
+    lines.push(`return ${count + 1};`);
+    bytes = fallThrough;
+    count++;
   } else if (terminator !== null) {
     // The terminator's handler reads the flags and EIP from the CPU and sets EIP itself (branches included).
     lines.push(flushCode(emitter));
@@ -328,19 +464,25 @@ export function compileBlock(entries: readonly (DecodedEntry | undefined)[], off
   } else {
     lines.push(flushCode(emitter), `cpu.eip = (e + ${bytes}) | 0;`, `return ${count};`);
   }
+  // Nothing an inline instruction does changes these; a called segment or flag instruction may, and
+  // they are read again after it.
+  const segmentLoads = [...emitter.segments].map((segment) =>
+    `base${segment} = cpu.segBase[${segment}]; readEnd${segment} = cpu.segReadEnd[${segment}]; writeEnd${segment} = cpu.segWriteEnd[${segment}];`);
+  const reload = emitter.segments.size === 0 ? '' : `readMask = cpu.readMask; writeMask = cpu.writeMask; ${segmentLoads.join(' ')}`;
   const source = [
+    ...called.map((_, slot) => `const h${slot} = called[${slot}].handler, x${slot} = called[${slot}];`),
     'return function compiledBlock(cpu) {',
     '  const r = cpu.r32;',
     '  const e = cpu.eip;',
     '  let a = 0, b = 0, v = 0, t = 0, l = 0, q = 0, fk = 0, fa = 0, fb = 0, fr = 0, fm = 0, fc = 0, n = 0;',
-    // Nothing an inline instruction does changes these; the terminator that could runs last.
     ...(emitter.segments.size === 0 ? [] : [
-      '  const tlb = cpu.tlb, dwords = cpu.memory.dwords, readMask = cpu.readMask, writeMask = cpu.writeMask;',
-      ...[...emitter.segments].map((segment) =>
-        `  const base${segment} = cpu.segBase[${segment}], readEnd${segment} = cpu.segReadEnd[${segment}], writeEnd${segment} = cpu.segWriteEnd[${segment}];`),
+      '  const tlb = cpu.tlb, dwords = cpu.memory.dwords;',
+      `  let readMask = cpu.readMask, writeMask = cpu.writeMask;`,
+      ...[...emitter.segments].map((segment) => `  let base${segment} = 0, readEnd${segment} = 0, writeEnd${segment} = 0;`),
+      `  ${segmentLoads.join(' ')}`,
     ]),
     '  try {',
-    ...lines.filter((line) => line !== '').map((line) => `    ${line}`),
+    ...lines.filter((line) => line !== '').map((line) => `    ${line === RELOAD_SEGMENTS ? reload : line}`),
     '  } catch (signal) {',
     // Flags pending in locals at the fault are the flags before the faulting instruction.
     `    if (fm !== 0) { if (fm !== ${LAZY_ALL}) cpu.flags = (cpu.flags & -2) | fc; cpu.lazyKind = fk; cpu.lazySign = ${SIGN_BIT_32}; cpu.lazyA = fa; cpu.lazyB = fb; cpu.lazyResult = fr; cpu.lazyFlags = fm; }`,
@@ -349,17 +491,17 @@ export function compileBlock(entries: readonly (DecodedEntry | undefined)[], off
     '  }',
     '};',
   ].join('\n');
-  type BlockFactory = (carry: typeof getCF, terminate: DecodedEntry['handler'] | null, terminatorEntry: DecodedEntry | null) => CompiledBlock;
+  type BlockFactory = (carry: typeof getCF, terminate: DecodedEntry['handler'] | null, terminatorEntry: DecodedEntry | null, called: readonly DecodedEntry[]) => CompiledBlock;
   let factory: BlockFactory;
   try {
-    factory = new Function('getCF', 'terminate', 'terminatorEntry', source) as BlockFactory;
+    factory = new Function('getCF', 'terminate', 'terminatorEntry', 'called', source) as BlockFactory;
   } catch {
     // A host that forbids code generation from strings (node --disallow-code-generation-from-strings)
     // keeps this head in the interpreter, which gives the same results more slowly.
     head.heat = -1;
     return;
   }
-  head.block = factory(getCF, terminator === null ? null : terminator.handler, terminator);
+  head.block = factory(getCF, terminator === null ? null : terminator.handler, terminator, called);
   head.blockLength = count;
   head.blockBytes = bytes;
 }

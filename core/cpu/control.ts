@@ -10,7 +10,7 @@ import { getOF, getZF, readEflags, testCondition, writeEflagsBits } from './flag
 import { deliverInterrupt, deliverSoftwareInterrupt } from './interrupts';
 import { advance, nextEip, readOperand0, readOperand1 } from './operands';
 import {
-  checkCodeSegment, checkStackSegment, descriptorBase, descriptorLimit, loadCacheFromDescriptor, loadCodeSegment,
+  checkCodeSegment, checkStackSegment, descriptorBaseBits, descriptorLimitBits, loadCacheFromDescriptor, loadCodeSegment,
   markAccessed, nullInaccessibleSegments,
 } from './segment';
 import { switchTask } from './task';
@@ -120,7 +120,7 @@ function farOperand(cpu: Cpu, entry: DecodedEntry): FarPointer {
 function jumpFar(cpu: Cpu, entry: DecodedEntry): void {
   const target = farOperand(cpu, entry);
   const descriptor = checkCodeSegment(cpu, target.selector, false);
-  if ((target.offset >>> 0) > descriptorLimit(descriptor)) cpu.raise(VECTOR_GP, 0);
+  if ((target.offset >>> 0) > (descriptorLimitBits(descriptor) >>> 0)) cpu.raise(VECTOR_GP, 0);
   loadCodeSegment(cpu, target.selector, descriptor, cpu.cpl);
   cpu.jumpTo(target.offset);
 }
@@ -128,7 +128,7 @@ function jumpFar(cpu: Cpu, entry: DecodedEntry): void {
 function callFar(cpu: Cpu, entry: DecodedEntry): void {
   const target = farOperand(cpu, entry);
   const descriptor = checkCodeSegment(cpu, target.selector, false);
-  if ((target.offset >>> 0) > descriptorLimit(descriptor)) cpu.raise(VECTOR_GP, 0);
+  if ((target.offset >>> 0) > (descriptorLimitBits(descriptor) >>> 0)) cpu.raise(VECTOR_GP, 0);
   const size = entry.operandBytes;
   const savedEsp = cpu.r32[4];
   try {
@@ -149,7 +149,7 @@ function returnFar(cpu: Cpu, entry: DecodedEntry): void {
   const selector = peekStack(cpu, size, size) & 0xFFFF;
   const rpl = selector & 3;
   const descriptor = checkCodeSegment(cpu, selector, true);
-  if ((offset >>> 0) > descriptorLimit(descriptor)) cpu.raise(VECTOR_GP, 0);
+  if ((offset >>> 0) > (descriptorLimitBits(descriptor) >>> 0)) cpu.raise(VECTOR_GP, 0);
   if (rpl === cpu.cpl) {
     discardStack(cpu, size * 2 + release);
     loadCodeSegment(cpu, selector, descriptor, rpl);
@@ -205,7 +205,7 @@ function interruptReturn(cpu: Cpu, entry: DecodedEntry): void {
   }
   const rpl = selector & 3;
   const descriptor = checkCodeSegment(cpu, selector, true);
-  if ((offset >>> 0) > descriptorLimit(descriptor)) cpu.raise(VECTOR_GP, 0);
+  if ((offset >>> 0) > (descriptorLimitBits(descriptor) >>> 0)) cpu.raise(VECTOR_GP, 0);
   let mask = writableFlagsMask(cpu, size) | FLAG_RF;
   if (size === 2) mask &= 0xFFFF;
   if (rpl === cpu.cpl) {
@@ -220,7 +220,7 @@ function interruptReturn(cpu: Cpu, entry: DecodedEntry): void {
     writeEflagsBits(cpu, eflags, mask);
     loadCodeSegment(cpu, selector, descriptor, rpl);
     markAccessed(cpu, stackDescriptor);
-    cpu.setSegmentCache(SEG_SS, newSs, descriptorBase(stackDescriptor), descriptorLimit(stackDescriptor), (stackDescriptor.high >>> 8) & 0xF0FF);
+    cpu.setSegmentCache(SEG_SS, newSs, descriptorBaseBits(stackDescriptor), descriptorLimitBits(stackDescriptor), (stackDescriptor.high >>> 8) & 0xF0FF);
     cpu.r32[4] = size === 4 ? newEsp : (cpu.r32[4] & ~0xFFFF) | (newEsp & 0xFFFF);
     nullInaccessibleSegments(cpu);
   }

@@ -118,11 +118,21 @@ export class Cpu {
   stop: CpuStop | null = null;
   /** Interrupts are held off until the instruction after sti / mov ss has run. */
   interruptShadow = false;
+  /**
+   * Set by the machine while a hardware interrupt waits for IF: only then must a change of IF or the
+   * interrupt shadow leave the run loop. Without one, `execute` runs on through sti, popfd and iretd.
+   */
+  externalInterruptPending = false;
   /** The flat machine has no IDT: the first exception ends the run instead of being delivered. */
   exceptionsStopRun = false;
   faultVector = 0;
   faultErrorCode = NO_ERROR_CODE;
   faultPending = false;
+  /**
+   * Instructions the running executeFast retired before the interpreted instruction now executing (not
+   * yet in instructionCount): rdtsc and the TSC MSR add it. Compiled blocks never contain those.
+   */
+  retiredInRun = 0;
   /** Set by a compiled block that faults: how many of its instructions retired before the fault. */
   blockRetired = 0;
   /** Arrivals at a block head before it is compiled; 0 turns the block compiler off (tests compare both). */
@@ -214,15 +224,29 @@ export class Cpu {
     if (this.shutdown) return 0;
     let executed = 0;
     let faults = 0;
+    /** An interrupt shadow this loop let pass: it ends once one more instruction has retired here. */
+    let shadowOpen = false;
     for (;;) {
-      this.attention &= ~ATTENTION_CODE;
+      let attention = this.attention & ~ATTENTION_CODE;
+      // IF and the shadow matter only to a waiting interrupt (TF is read below each time round), so with
+      // none pending sysenter, iretd, popfd and sti cost no trip out to the machine.
+      if ((attention & ~(ATTENTION_FLAGS | ATTENTION_SHADOW)) === 0 && attention !== 0 && !this.externalInterruptPending) {
+        if ((attention & ATTENTION_SHADOW) !== 0) shadowOpen = true;
+        attention = 0;
+      }
+      this.attention = attention;
       // A fault delivery counts against the budget too: a handler that faults on its first instruction
       // would otherwise keep this loop busy forever without retiring anything.
-      if (executed + faults >= budget || this.attention !== 0 || this.shutdown) break;
+      if (executed + faults >= budget || attention !== 0 || this.shutdown) break;
       const singleStep = (this.flags & FLAG_TF) !== 0;
       const retired = this.executeFast(singleStep ? 1 : budget - executed);
       executed += retired;
       this.instructionCount += retired;
+      if (shadowOpen && (retired > 0 || this.faultPending)) {
+        shadowOpen = false;
+        // A second sti / mov ss opened a new shadow of its own.
+        if ((this.attention & ATTENTION_SHADOW) === 0) this.interruptShadow = false;
+      }
       if (this.faultPending) {
         this.faultPending = false;
         faults++;
@@ -232,22 +256,38 @@ export class Cpu {
         deliverException(this, 1, NO_ERROR_CODE, 'trap');
       }
     }
+    // Left before the instruction after sti / mov ss ran: the machine keeps the shadow for it.
+    if (shadowOpen) this.attention |= ATTENTION_SHADOW;
     return executed;
   }
 
   private executeFast(budget: number): number {
     let executed = 0;
+    /** `executed` when the loop ran on past an sti / mov ss (the interrupt shadow), or -1. */
+    let shadowAt = -1;
     try {
       // Locals stay valid until a handler sets `attention` (every change of CS, paging or the code
       // window does, through invalidateCodeWindow), so the loop reads no code-window fields per instruction.
-      const csBase = this.segBase[SEG_CS];
+      let csBase = this.segBase[SEG_CS];
       // Compiled blocks look at `attention` only after stores, and push/pop inline assume a 32-bit stack:
       // with a watchpoint armed or a 16-bit stack every instruction goes through the loop below.
-      const blocksAllowed = this.watchRanges.length === 0 && this.stackMask === -1 && this.blockCompileThreshold > 0;
+      let blocksAllowed = this.blocksAllowed();
       let pageLinear = this.codePageLinear;
       let span = this.codeSpan;
       let entries = this.codeEntries;
       run: while (executed < budget) {
+        if (this.attention !== 0) {
+          // What the last instruction asked for: a change of CS, paging or the stack size only needs the
+          // locals read again; one of IF or the shadow needs a look only while an interrupt waits.
+          if (!this.absorbAttention()) break;
+          if ((this.attention & ATTENTION_SHADOW) !== 0) shadowAt = executed;
+          this.attention = 0;
+          csBase = this.segBase[SEG_CS];
+          blocksAllowed = this.blocksAllowed();
+          pageLinear = this.codePageLinear;
+          span = this.codeSpan;
+          entries = this.codeEntries;
+        }
         const linear = (csBase + this.eip) | 0;
         let offset = (linear - pageLinear) >>> 0;
         if (offset >= span) {
@@ -265,7 +305,6 @@ export class Cpu {
           if (block !== null) {
             if (entry.blockLength <= budget - executed && offset + entry.blockBytes <= span) {
               executed += block(this);
-              if (this.attention !== 0) break;
               continue;
             }
           } else if (entry.heat >= 0 && ++entry.heat >= this.blockCompileThreshold && entries[offset] === entry) {
@@ -276,9 +315,10 @@ export class Cpu {
         // Straight-line code runs along `next` links (same page, inside the span) without the lookup.
         for (;;) {
           const eipBefore = this.eip;
+          this.retiredInRun = executed;
           executeEntry(this, entry);
           executed++;
-          if (this.attention !== 0 || executed >= budget) break run;
+          if (this.attention !== 0 || executed >= budget) continue run;
           if (this.eip !== ((eipBefore + entry.length) | 0)) break;
           offset += entry.length;
           if (offset >= span) break;
@@ -299,7 +339,39 @@ export class Cpu {
       if (signal === CPU_FAULT_SIGNAL) this.faultPending = true;
       else this.shutDown('internal-error', `internal emulator error at EIP ${hex32(this.eip)}: ${describeError(signal)}`);
     }
+    this.retiredInRun = 0;
+    if (shadowAt >= 0 && (this.attention & ATTENTION_SHADOW) === 0) {
+      // The loop ran on past an sti / mov ss: the shadow is over once another instruction retired (or
+      // faulted); if none did, the machine must still see it.
+      if (executed === shadowAt && !this.faultPending) this.attention |= ATTENTION_SHADOW;
+      else this.interruptShadow = false;
+    }
     return executed;
+  }
+
+  /**
+   * After an instruction rewrote EFLAGS (popf, iretd): asks the run loop for a look only when it must act,
+   * that is when TF came on (single-stepping starts) or IF came on while a hardware interrupt waits.
+   */
+  noteFlagsWritten(flagsBefore: number): void {
+    const turnedOn = this.flags & ~flagsBefore;
+    if ((turnedOn & FLAG_TF) !== 0 || ((turnedOn & FLAG_IF) !== 0 && this.externalInterruptPending)) this.attention |= ATTENTION_FLAGS;
+  }
+
+  /** Whether compiled blocks may run now (they assume a 32-bit stack and no watchpoints). */
+  private blocksAllowed(): boolean {
+    return this.watchRanges.length === 0 && this.stackMask === -1 && this.blockCompileThreshold > 0;
+  }
+
+  /**
+   * True when the run loop may go on after what `attention` records: only code-window, IF and shadow
+   * changes qualify, the last two only while no hardware interrupt waits and TF is clear.
+   */
+  private absorbAttention(): boolean {
+    const attention = this.attention;
+    if ((attention & ~(ATTENTION_CODE | ATTENTION_FLAGS | ATTENTION_SHADOW)) !== 0) return false;
+    if ((attention & (ATTENTION_FLAGS | ATTENTION_SHADOW)) === 0) return true;
+    return !this.externalInterruptPending && (this.flags & FLAG_TF) === 0;
   }
 
   /** Delivers the exception a handler raised (EIP still names the faulting instruction). */

@@ -11,8 +11,8 @@ import { materializeFlags, readEflags } from './flags';
 import { pushValue } from './stack';
 import { switchTask } from './task';
 import {
-  checkStackSegment, descriptorAttributes, descriptorBase, descriptorDpl, descriptorLimit, descriptorPresent,
-  isCodeDescriptor, markAccessed, readDescriptor,
+  checkStackSegment, descriptorAttributes, descriptorBaseBits, descriptorDpl, descriptorLimitBits, descriptorPresent,
+  isCodeDescriptor, markAccessed, readDescriptorInto, type Descriptor,
 } from './segment';
 
 export type InterruptKind = 'exception' | 'software' | 'hardware';
@@ -40,6 +40,9 @@ const GATE_INTERRUPT_16 = 0x6;
 const GATE_TRAP_16 = 0x7;
 const GATE_INTERRUPT_32 = 0xE;
 const GATE_TRAP_32 = 0xF;
+
+/** The handler's code descriptor during a delivery (read into, not allocated: deliveries are hot). */
+const gateCodeDescriptor: Descriptor = { low: 0, high: 0, address: 0 };
 
 /**
  * Delivers through IDT[vector]. Faults during delivery propagate (the callers apply the double-fault
@@ -77,14 +80,14 @@ export function deliverInterrupt(
   const selector = low >>> 16;
   const offset = gate32 ? ((low & 0xFFFF) | (high & 0xFFFF0000)) >>> 0 : low & 0xFFFF;
   if ((selector & 0xFFFC) === 0) cpu.raise(VECTOR_GP, external);
-  const codeDescriptor = readDescriptor(cpu, selector);
+  const codeDescriptor = gateCodeDescriptor;
   const selectorError = (selector & 0xFFFC) | external;
-  if (codeDescriptor === undefined) return cpu.raise(VECTOR_GP, selectorError);
+  if (!readDescriptorInto(cpu, selector, codeDescriptor)) return cpu.raise(VECTOR_GP, selectorError);
   if (!isCodeDescriptor(codeDescriptor) || descriptorDpl(codeDescriptor) > cpu.cpl) cpu.raise(VECTOR_GP, selectorError);
   if (!descriptorPresent(codeDescriptor)) cpu.raise(VECTOR_NP, selectorError);
   const conforming = (codeDescriptor.high & 0x400) !== 0;
   const codeDpl = descriptorDpl(codeDescriptor);
-  if (offset > descriptorLimit(codeDescriptor)) cpu.raise(VECTOR_GP, external);
+  if (offset > (descriptorLimitBits(codeDescriptor) >>> 0)) cpu.raise(VECTOR_GP, external);
 
   const fromCpl = cpu.cpl;
   const eflags = readEflags(cpu);
@@ -103,39 +106,37 @@ export function deliverInterrupt(
     const newEsp = cpu.readSystem32((cpu.trBase + stackSlot) | 0);
     const newSs = cpu.readSystem16((cpu.trBase + stackSlot + 4) | 0);
     const stackDescriptor = checkStackSegment(cpu, newSs, toCpl, VECTOR_TS, external);
-    const stackBase = descriptorBase(stackDescriptor);
+    const stackBase = descriptorBaseBits(stackDescriptor);
     const stack32 = (stackDescriptor.high & 0x400000) !== 0;
-    const frame = [oldSs, oldEsp, eflags, oldCs, returnEip];
-    if (pushErrorCode) frame.push(errorCode);
+    const stack = innerStack;
+    stack.base = stackBase;
+    stack.limit = descriptorLimitBits(stackDescriptor) >>> 0;
+    stack.stack32 = stack32;
+    stack.slot = slot;
+    stack.user = toCpl === 3;
+    stack.faultCode = (newSs & 0xFFFC) | external;
     let esp = newEsp;
-    const user = toCpl === 3;
-    for (const value of frame) {
-      esp = stack32 ? (esp - slot) | 0 : (esp & ~0xFFFF) | ((esp - slot) & 0xFFFF);
-      const offsetInStack = stack32 ? esp : esp & 0xFFFF;
-      if ((offsetInStack >>> 0) + slot - 1 > descriptorLimit(stackDescriptor)) cpu.raise(0x0C, (newSs & 0xFFFC) | external);
-      const linear = (stackBase + offsetInStack) | 0;
-      if (slot === 4) cpu.writeLinear(linear, 4, value, user);
-      else cpu.writeLinear(linear, 2, value & 0xFFFF, user);
-    }
+    esp = pushOnNewStack(cpu, stack, esp, oldSs);
+    esp = pushOnNewStack(cpu, stack, esp, oldEsp);
+    esp = pushOnNewStack(cpu, stack, esp, eflags);
+    esp = pushOnNewStack(cpu, stack, esp, oldCs);
+    esp = pushOnNewStack(cpu, stack, esp, returnEip);
+    if (pushErrorCode) esp = pushOnNewStack(cpu, stack, esp, errorCode);
     markAccessed(cpu, stackDescriptor);
-    cpu.setSegmentCache(SEG_SS, newSs, stackBase, descriptorLimit(stackDescriptor), descriptorAttributes(stackDescriptor));
+    cpu.setSegmentCache(SEG_SS, newSs, stackBase, descriptorLimitBits(stackDescriptor), descriptorAttributes(stackDescriptor));
     cpu.r32[4] = esp;
   } else if (conforming || codeDpl === fromCpl) {
-    const frame = [eflags, oldCs, returnEip];
-    if (pushErrorCode) frame.push(errorCode);
     let esp = oldEsp;
-    for (const value of frame) {
-      esp = cpu.stackMask === -1 ? (esp - slot) | 0 : (esp & ~0xFFFF) | ((esp - slot) & 0xFFFF);
-      const stackOffset = esp & cpu.stackMask;
-      if (slot === 4) cpu.write32(SEG_SS, stackOffset, value);
-      else cpu.write16(SEG_SS, stackOffset, value);
-    }
+    esp = pushOnSameStack(cpu, slot, esp, eflags);
+    esp = pushOnSameStack(cpu, slot, esp, oldCs);
+    esp = pushOnSameStack(cpu, slot, esp, returnEip);
+    if (pushErrorCode) esp = pushOnSameStack(cpu, slot, esp, errorCode);
     cpu.r32[4] = esp;
   } else {
     cpu.raise(VECTOR_GP, selectorError);
   }
   markAccessed(cpu, codeDescriptor);
-  cpu.setSegmentCache(SEG_CS, (selector & 0xFFFC) | toCpl, descriptorBase(codeDescriptor), descriptorLimit(codeDescriptor), descriptorAttributes(codeDescriptor));
+  cpu.setSegmentCache(SEG_CS, (selector & 0xFFFC) | toCpl, descriptorBaseBits(codeDescriptor), descriptorLimitBits(codeDescriptor), descriptorAttributes(codeDescriptor));
   materializeFlags(cpu);
   let clear = FLAG_TF | FLAG_NT | FLAG_RF | FLAG_VM;
   if ((gateType & 1) === 0) clear |= FLAG_IF;
@@ -146,7 +147,44 @@ export function deliverInterrupt(
   cpu.halted = false;
   cpu.attention |= ATTENTION_FLAGS;
 
-  reportDelivery(cpu, vector, kind, errorCode, fromCpl, sourceEip, returnEip, (descriptorBase(codeDescriptor) + offset) >>> 0);
+  reportDelivery(cpu, vector, kind, errorCode, fromCpl, sourceEip, returnEip, (descriptorBaseBits(codeDescriptor) + offset) | 0);
+}
+
+/** The inner-ring stack a delivery switches to (from the TSS), as the frame pushes need it. */
+interface NewStack {
+  base: number;
+  limit: number;
+  stack32: boolean;
+  /** Bytes per pushed value: 4 through a 32-bit gate, 2 through a 16-bit one. */
+  slot: number;
+  /** Ring 3 handler: the writes are user-mode accesses. */
+  user: boolean;
+  /** #SS error code when a push falls outside the limit. */
+  faultCode: number;
+}
+
+/** The one NewStack a delivery fills in (deliveries are hot: no allocation). */
+const innerStack: NewStack = { base: 0, limit: 0, stack32: true, slot: 4, user: false, faultCode: 0 };
+
+/** One push of the interrupt frame on the new stack (not yet loaded into SS:ESP); returns the new ESP. */
+function pushOnNewStack(cpu: Cpu, stack: NewStack, esp: number, value: number): number {
+  const slot = stack.slot;
+  const next = stack.stack32 ? (esp - slot) | 0 : (esp & ~0xFFFF) | ((esp - slot) & 0xFFFF);
+  const offsetInStack = stack.stack32 ? next : next & 0xFFFF;
+  if ((offsetInStack >>> 0) + slot - 1 > stack.limit) cpu.raise(0x0C, stack.faultCode);
+  const linear = (stack.base + offsetInStack) | 0;
+  if (slot === 4) cpu.writeLinear(linear, 4, value, stack.user);
+  else cpu.writeLinear(linear, 2, value & 0xFFFF, stack.user);
+  return next;
+}
+
+/** One push of the interrupt frame on the current SS:ESP (same privilege); returns the new ESP. */
+function pushOnSameStack(cpu: Cpu, slot: number, esp: number, value: number): number {
+  const next = cpu.stackMask === -1 ? (esp - slot) | 0 : (esp & ~0xFFFF) | ((esp - slot) & 0xFFFF);
+  const stackOffset = next & cpu.stackMask;
+  if (slot === 4) cpu.write32(SEG_SS, stackOffset, value);
+  else cpu.write16(SEG_SS, stackOffset, value);
+  return next;
 }
 
 /** The event hook and the debugger's stop-on-vector / stop-on-exception, after a delivery. */
@@ -157,7 +195,7 @@ function reportDelivery(
   if (cpu.onInterrupt !== null) {
     cpu.onInterrupt({
       vector, kind: kind, errorCode: pushErrorCode ? errorCode >>> 0 : undefined, fromCpl, toCpl: cpu.cpl,
-      eip: sourceEip >>> 0, returnEip: returnEip >>> 0, handler,
+      eip: sourceEip >>> 0, returnEip: returnEip >>> 0, handler: handler >>> 0,
       faultAddress: vector === VECTOR_PF && kind === 'exception' ? cpu.cr2 >>> 0 : undefined,
     });
   }

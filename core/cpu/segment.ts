@@ -20,6 +20,17 @@ export function descriptorLimit(descriptor: Descriptor): number {
   return (descriptor.high & 0x800000) !== 0 ? ((raw << 12) | 0xFFF) >>> 0 : raw;
 }
 
+/** The base as a signed int32 (what setSegmentCache stores; no heap number for a base above 2 GiB). */
+export function descriptorBaseBits(descriptor: Descriptor): number {
+  return (descriptor.low >>> 16) | ((descriptor.high & 0xFF) << 16) | (descriptor.high & 0xFF000000);
+}
+
+/** The limit's 32 bits as a signed int32 (no heap number for a 4 GiB limit on hot paths): `>>> 0` to compare. */
+export function descriptorLimitBits(descriptor: Descriptor): number {
+  const raw = (descriptor.low & 0xFFFF) | (descriptor.high & 0xF0000);
+  return (descriptor.high & 0x800000) !== 0 ? (raw << 12) | 0xFFF : raw;
+}
+
 /** Attribute bits as LAR returns them, shifted right by 8: type 0-3, S 4, DPL 5-6, P 7, AVL 12, D/B 14, G 15. */
 export function descriptorAttributes(descriptor: Descriptor): number {
   return (descriptor.high >>> 8) & 0xF0FF;
@@ -52,15 +63,31 @@ export function systemType(descriptor: Descriptor): number {
  * of its table (callers raise the fault their instruction specifies).
  */
 export function readDescriptor(cpu: Cpu, selector: number): Descriptor | undefined {
+  const descriptor: Descriptor = { low: 0, high: 0, address: 0 };
+  return readDescriptorInto(cpu, selector, descriptor) ? descriptor : undefined;
+}
+
+/** readDescriptor into an object the caller owns (no allocation on the hot segment-load path). */
+export function readDescriptorInto(cpu: Cpu, selector: number, target: Descriptor): boolean {
   const index = selector & 0xFFF8;
   const inLdt = (selector & 4) !== 0;
   const tableBase = inLdt ? cpu.ldtBase : cpu.gdtBase;
   const tableLimit = inLdt ? cpu.ldtLimit : cpu.gdtLimit;
-  if (inLdt && (cpu.ldtSelector & 0xFFFC) === 0) return undefined;
-  if (index + 7 > tableLimit) return undefined;
+  if (inLdt && (cpu.ldtSelector & 0xFFFC) === 0) return false;
+  if (index + 7 > tableLimit) return false;
   const address = (tableBase + index) | 0;
-  return { low: cpu.readSystem32(address), high: cpu.readSystem32((address + 4) | 0), address };
+  target.low = cpu.readSystem32(address);
+  target.high = cpu.readSystem32((address + 4) | 0);
+  target.address = address;
+  return true;
 }
+
+// The hot segment loads read into these instead of allocating: one each for loadDataSegment, the code
+// descriptor checkCodeSegment returns and the stack descriptor checkStackSegment returns. A caller uses
+// the returned object before it calls the same function again (a nested fault abandons the outer one).
+const dataSegmentDescriptor: Descriptor = { low: 0, high: 0, address: 0 };
+const codeSegmentDescriptor: Descriptor = { low: 0, high: 0, address: 0 };
+const stackSegmentDescriptor: Descriptor = { low: 0, high: 0, address: 0 };
 
 /** Sets the accessed bit the way the CPU does when it loads a segment register. */
 export function markAccessed(cpu: Cpu, descriptor: Descriptor): void {
@@ -71,7 +98,7 @@ export function markAccessed(cpu: Cpu, descriptor: Descriptor): void {
 }
 
 export function loadCacheFromDescriptor(cpu: Cpu, segment: number, selector: number, descriptor: Descriptor): void {
-  cpu.setSegmentCache(segment, selector, descriptorBase(descriptor), descriptorLimit(descriptor), descriptorAttributes(descriptor));
+  cpu.setSegmentCache(segment, selector, descriptorBaseBits(descriptor), descriptorLimitBits(descriptor), descriptorAttributes(descriptor));
 }
 
 /** mov/pop/lds into DS, ES, FS, GS or SS, with the protected-mode checks. */
@@ -81,8 +108,8 @@ export function loadDataSegment(cpu: Cpu, segment: number, selector: number): vo
   const rpl = selector & 3;
   if (segment === SEG_SS) {
     if (errorCode === 0) cpu.raise(VECTOR_GP, 0);
-    const descriptor = readDescriptor(cpu, selector);
-    if (descriptor === undefined) return cpu.raise(VECTOR_GP, errorCode);
+    const descriptor = dataSegmentDescriptor;
+    if (!readDescriptorInto(cpu, selector, descriptor)) return cpu.raise(VECTOR_GP, errorCode);
     if (rpl !== cpu.cpl || descriptorDpl(descriptor) !== cpu.cpl) cpu.raise(VECTOR_GP, errorCode);
     if (!isDataDescriptor(descriptor) || (descriptor.high & 0x200) === 0) cpu.raise(VECTOR_GP, errorCode);
     if (!descriptorPresent(descriptor)) cpu.raise(VECTOR_SS, errorCode);
@@ -95,8 +122,8 @@ export function loadDataSegment(cpu: Cpu, segment: number, selector: number): vo
     cpu.setSegmentCache(segment, selector, 0, 0, 0, false);
     return;
   }
-  const descriptor = readDescriptor(cpu, selector);
-  if (descriptor === undefined) return cpu.raise(VECTOR_GP, errorCode);
+  const descriptor = dataSegmentDescriptor;
+  if (!readDescriptorInto(cpu, selector, descriptor)) return cpu.raise(VECTOR_GP, errorCode);
   const code = isCodeDescriptor(descriptor);
   if (!code && !isDataDescriptor(descriptor)) cpu.raise(VECTOR_GP, errorCode);
   if (code && (descriptor.high & 0x200) === 0) cpu.raise(VECTOR_GP, errorCode);
@@ -114,8 +141,8 @@ export function loadDataSegment(cpu: Cpu, segment: number, selector: number): vo
 export function checkCodeSegment(cpu: Cpu, selector: number, returning: boolean): Descriptor {
   const errorCode = selector & 0xFFFC;
   if (errorCode === 0) return cpu.raise(VECTOR_GP, 0);
-  const descriptor = readDescriptor(cpu, selector);
-  if (descriptor === undefined) return cpu.raise(VECTOR_GP, errorCode);
+  const descriptor = codeSegmentDescriptor;
+  if (!readDescriptorInto(cpu, selector, descriptor)) return cpu.raise(VECTOR_GP, errorCode);
   if (!isCodeDescriptor(descriptor)) return cpu.raise(VECTOR_GP, errorCode);
   const dpl = descriptorDpl(descriptor);
   const conforming = (descriptor.high & 0x400) !== 0;
@@ -134,7 +161,7 @@ export function checkCodeSegment(cpu: Cpu, selector: number, returning: boolean)
 
 export function loadCodeSegment(cpu: Cpu, selector: number, descriptor: Descriptor, cpl: number): void {
   markAccessed(cpu, descriptor);
-  cpu.setSegmentCache(SEG_CS, (selector & 0xFFFC) | cpl, descriptorBase(descriptor), descriptorLimit(descriptor), descriptorAttributes(descriptor));
+  cpu.setSegmentCache(SEG_CS, (selector & 0xFFFC) | cpl, descriptorBaseBits(descriptor), descriptorLimitBits(descriptor), descriptorAttributes(descriptor));
   if (cpu.cpl !== cpl) cpu.setCpl(cpl);
 }
 
@@ -145,17 +172,20 @@ export function loadCodeSegment(cpu: Cpu, selector: number, descriptor: Descript
 export function checkStackSegment(cpu: Cpu, selector: number, cpl: number, faultVector: number, external: number): Descriptor {
   const errorCode = (selector & 0xFFFC) | external;
   if ((selector & 0xFFFC) === 0) return cpu.raise(faultVector, external);
-  const descriptor = readDescriptor(cpu, selector);
-  if (descriptor === undefined) return cpu.raise(faultVector, errorCode);
+  const descriptor = stackSegmentDescriptor;
+  if (!readDescriptorInto(cpu, selector, descriptor)) return cpu.raise(faultVector, errorCode);
   if ((selector & 3) !== cpl || descriptorDpl(descriptor) !== cpl) cpu.raise(faultVector, errorCode);
   if (!isDataDescriptor(descriptor) || (descriptor.high & 0x200) === 0) cpu.raise(faultVector, errorCode);
   if (!descriptorPresent(descriptor)) cpu.raise(VECTOR_SS, errorCode);
   return descriptor;
 }
 
+/** ES, DS, FS, GS. */
+const NULLABLE_DATA_SEGMENTS: readonly number[] = [0, 3, 4, 5];
+
 /** After a return to an outer ring: data segments the new CPL may not use become null (SDM RET/IRET). */
 export function nullInaccessibleSegments(cpu: Cpu): void {
-  for (const segment of [0, 3, 4, 5]) {
+  for (const segment of NULLABLE_DATA_SEGMENTS) {
     if (!cpu.segUsable[segment]) continue;
     const attributes = cpu.segAttributes[segment];
     const isCode = (attributes & 0x8) !== 0;

@@ -1,7 +1,7 @@
 // Stack instructions: push pop (registers, memory, immediates, segment registers) pusha popa pushf popf
 // enter leave, and the push/pop primitives the control-transfer handlers use. SS.B picks SP or ESP.
 import type { Cpu } from './cpu';
-import { ATTENTION_FLAGS, ATTENTION_SHADOW, SEG_SS } from './cpu';
+import { ATTENTION_SHADOW, SEG_SS } from './cpu';
 import { FLAG_IF, FLAG_IOPL, FLAG_RF, FLAG_VM, VECTOR_UD, WRITABLE_FLAGS } from './constants';
 import { DecodedEntry, Handler, OPERAND_MEMORY, OPERAND_REGISTER, OPERAND_SEGMENT_REGISTER } from './decoded-entry';
 import { readEflags, writeEflagsBits } from './flags';
@@ -153,10 +153,11 @@ function popFlags(cpu: Cpu, entry: DecodedEntry): void {
   const value = peekStack(cpu, size, 0);
   const mask = writableFlagsMask(cpu, size);
   discardStack(cpu, size);
+  const flagsBefore = cpu.flags;
   writeEflagsBits(cpu, value, mask);
   cpu.flags &= ~FLAG_RF;
   cpu.updateAccessMasks();
-  cpu.attention |= ATTENTION_FLAGS;
+  cpu.noteFlagsWritten(flagsBefore);
   advance(cpu, entry);
 }
 

@@ -153,7 +153,7 @@ function moveToSpecial(cpu: Cpu, entry: DecodedEntry): void {
 // ---------------------------------------------------------------- MSRs, counters, identification
 
 function readTsc(cpu: Cpu): bigint {
-  return BigInt.asUintN(64, BigInt(cpu.instructionCount) + BigInt(cpu.tscOffset));
+  return BigInt.asUintN(64, BigInt(cpu.instructionCount + cpu.retiredInRun) + BigInt(cpu.tscOffset));
 }
 
 function readMsr(cpu: Cpu, entry: DecodedEntry): void {
@@ -176,7 +176,7 @@ function writeMsr(cpu: Cpu, entry: DecodedEntry): void {
   const low = cpu.r32[0];
   const value = (BigInt(cpu.r32[2] >>> 0) << 32n) | BigInt(low >>> 0);
   switch (index) {
-    case MSR_TSC: cpu.tscOffset = Number(BigInt.asIntN(53, value - BigInt(cpu.instructionCount))); break;
+    case MSR_TSC: cpu.tscOffset = Number(BigInt.asIntN(53, value - BigInt(cpu.instructionCount + cpu.retiredInRun))); break;
     case MSR_SYSENTER_CS: cpu.sysenterCs = low & 0xFFFF; break;
     case MSR_SYSENTER_ESP: cpu.sysenterEsp = low; break;
     case MSR_SYSENTER_EIP: cpu.sysenterEip = low; break;

@@ -158,6 +158,7 @@ export class Machine implements PortBus {
       let budget = Math.min(maxInstructions - done, this.instructionLimit - cpu.instructionCount, clock.instructionsUntilTick(cpu.instructionCount));
       if (cpu.interruptShadow) budget = Math.min(budget, 1);
       if (!(budget >= 1)) budget = 1; // also catches a NaN instruction limit
+      cpu.externalInterruptPending = clock.pending;
       cpu.execute(budget);
       clock.advanceTo(cpu.instructionCount);
       if (cpu.stop !== null || cpu.shutdown) return this.report(startCount);
