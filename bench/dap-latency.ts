@@ -8,6 +8,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import type { DebugClient } from '@vscode/debugadapter-testsupport';
+import { quantile } from './statistics';
 
 /** Sampled steps per granularity, after WARM_UP_STEPS unrecorded ones. */
 const SAMPLES_PER_GRANULARITY = 200;
@@ -35,6 +36,8 @@ export interface DapLatencyRow {
   granularity: Granularity;
   samples: number;
   medianMs: number;
+  /** The spread beside the median: 10th and 90th percentiles. */
+  p10Ms: number;
   p90Ms: number;
   issue5TargetMs: number;
   issue7TargetMs: number;
@@ -91,16 +94,6 @@ function lineMatching(file: string, pattern: RegExp): number {
   const index = fs.readFileSync(file, 'utf8').split('\n').findIndex((line) => pattern.test(line));
   if (index < 0) throw new Error(`dap-latency: ${pattern} not found in ${file}`);
   return index + 1;
-}
-
-function percentile(values: number[], fraction: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  if (sorted.length === 0) return Number.NaN;
-  if (fraction === 0.5) {
-    const middle = Math.floor(sorted.length / 2);
-    return sorted.length % 2 === 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
-  }
-  return sorted[Math.min(sorted.length - 1, Math.ceil(fraction * sorted.length) - 1)];
 }
 
 function millisecondsSince(start: bigint): number {
@@ -213,7 +206,7 @@ export async function measureDapLatency(): Promise<DapLatencyResult> {
         if (sample !== undefined) samples.push(sample);
       }
       const summarise = (measurement: DapLatencyRow['measurement'], values: number[], targets: { issue5Ms: number; issue7Ms: number }): DapLatencyRow => ({
-        measurement, granularity, samples: values.length, medianMs: percentile(values, 0.5), p90Ms: percentile(values, 0.9),
+        measurement, granularity, samples: values.length, medianMs: quantile(values, 0.5), p10Ms: quantile(values, 0.1), p90Ms: quantile(values, 0.9),
         issue5TargetMs: targets.issue5Ms, issue7TargetMs: targets.issue7Ms,
       });
       rows.push(summarise('next-to-stopped', samples.map((sample) => sample.nextToStoppedMs), DAP_LATENCY_TARGETS.nextToStopped));
@@ -230,13 +223,13 @@ export async function measureDapLatency(): Promise<DapLatencyResult> {
 export function formatDapLatency(result: DapLatencyResult): string[] {
   const lines = [
     `DAP latency over a separate-process adapter (readfile.asm; ${result.restarts} restarts, ${result.adapterStarts} adapter process(es), ${result.wallSeconds.toFixed(1)} s)`,
-    'measurement                      granularity  samples  median ms  p90 ms  target (issue 5 / issue 7)  median meets',
+    'measurement                      granularity  samples  median ms  (p10-p90)        target (issue 5 / issue 7)  median meets',
   ];
   for (const row of result.rows) {
     const description = row.measurement === 'next-to-stopped' ? 'next -> stopped' : 'stopped -> views refreshed';
     const meets = `${row.medianMs < row.issue5TargetMs ? 'yes' : 'NO'} / ${row.medianMs < row.issue7TargetMs ? 'yes' : 'NO'}`;
     lines.push(
-      `${description.padEnd(33)}${row.granularity.padEnd(11)}  ${String(row.samples).padStart(7)}  ${row.medianMs.toFixed(3).padStart(9)}  ${row.p90Ms.toFixed(3).padStart(6)}` +
+      `${description.padEnd(33)}${row.granularity.padEnd(11)}  ${String(row.samples).padStart(7)}  ${row.medianMs.toFixed(3).padStart(9)}  ${`(${row.p10Ms.toFixed(3)}-${row.p90Ms.toFixed(3)})`.padEnd(15)}` +
       `  ${`< ${row.issue5TargetMs} ms / < ${row.issue7TargetMs} ms`.padStart(26)}  ${meets.padStart(12)}`,
     );
   }

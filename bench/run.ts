@@ -1,27 +1,38 @@
 // `npm run bench`: million instructions per second of the emulator on (a) a register ALU/branch loop,
-// (b) a memory-heavy loop with paging on, (c) a rep movsd copy (also MB/s), each with no breakpoints
-// and with 100 breakpoints armed on other pages; then system calls per second round trip (NtClose in
-// a loop, through sysenter and through int 0x2e, on the booted NT model), launch time (assemble
-// everything + boot to the program's first instruction) and peak resident memory. Median of several
-// runs after a warm-up. `--json` for one JSON object instead of the table; `--v8-inlining` raises V8's
-// cumulative inlining budget first (what `node --max-inlined-bytecode-size-cumulative=3000` does);
-// `--only NAME[,NAME]` runs just those workloads (register-loop, memory-loop, rep-movsd-arguments,
-// rep-movsd-bulk, syscalls, dap-latency). dap-latency (bench/dap-latency.ts) times `next` -> `stopped`
-// and stopped -> refreshed views over the built adapter in a separate process.
-import * as fs from 'fs';
-import * as os from 'os';
-import * as path from 'path';
+// (b) a memory-heavy loop with paging on, (c) rep movsd copies (also MB/s), (d) the ring-0 instruction
+// mix of the NtClose path, decoded from the kernel and re-assembled into a flat loop (bench/kernel-mix.ts),
+// each with no breakpoints and with 100 armed on other pages; then system calls per second round trip
+// (NtClose in a loop, through sysenter and through int 0x2e, on the booted NT model), launch time
+// (assemble everything + boot to the program's first instruction), the peak resident memory of a 64 MiB
+// guest in a process of its own (bench/memory-peak.ts), and the DAP latencies (bench/dap-latency.ts).
+// Every figure is a median with its spread (min-max of the runs) after a warm-up. The runs with 0 and
+// with 100 breakpoints alternate, in pairs, and the breakpoint cost is the per-pair change of CPU time
+// with its interquartile range, so a reader can tell a cost from noise (bench/statistics.ts).
+// `--json` for one JSON object instead of the table; `--v8-inlining` raises V8's cumulative inlining
+// budget first (what `node --max-inlined-bytecode-size-cumulative=3000` does); `--only NAME[,NAME]` runs
+// just those workloads (register-loop, memory-loop, rep-movsd-arguments, rep-movsd-bulk, kernel-mix,
+// syscalls, memory, dap-latency).
 import * as v8 from 'v8';
-import { buildNtSystem, type NtSystem } from '../adapter/target/nt-system-builder';
 import { assemble } from '../core/asm/assembler';
 import { formatDiagnostic } from '../core/asm/diagnostics';
 import { CR0_PG, CR0_WP } from '../core/cpu/constants';
 import { Machine } from '../core/machine/machine';
 import type { DapLatencyResult } from './dap-latency';
+import { buildKernelMixLoop, formatKernelMix, traceRoundTrip, type KernelMix } from './kernel-mix';
+import { formatMemoryPeak, measurePeakMemory, type MemoryPeak } from './memory-peak';
+import { formatPairedChange, formatSpread, pairedChange, spreadOf, type PairedChange, type Spread } from './statistics';
+import { launchSyscallSystem, runSyscallsToExit, type LaunchedSyscallSystem, type SyscallMechanism, type SyscallRun } from './syscall-system';
 
 const CODE = 0x100000;
 const PAGE_DIRECTORY = 0x10000;
-const RUNS = 5;
+/** Measured pairs (one run with 0 breakpoints, one with 100, in alternating order) after a warm-up pair. */
+const PAIRS = 9;
+const BREAKPOINTS_ARMED = 100;
+/** Issue 7: 100 armed breakpoints cost under 5 %. */
+const BREAKPOINT_COST_TARGET_PERCENT = 5;
+/** Launches per mechanism for the launch time (each assembles and boots the whole system). */
+const LAUNCHES = 5;
+const SYSTEM_CALLS = 100_000;
 
 interface Workload {
   name: string;
@@ -30,6 +41,8 @@ interface Workload {
   source: string;
   /** Bytes copied per run (for MB/s), when the workload copies. */
   bytesCopied?: number;
+  /** Memory to fill before the run (identity-mapped: physical = linear). */
+  data?: { address: number; bytes: Uint8Array }[];
 }
 
 const REGISTER_LOOP: Workload = {
@@ -94,10 +107,10 @@ org 0x${CODE.toString(16)}
 };
 
 const COPY_DWORDS = 1 << 18;   // 1 MiB per rep movsd
-const COPY_REPEATS = 100;
+const COPY_REPEATS = 1600;     // ~0.1 s a run: long enough that a scheduler tick is not the whole figure
 const COPY_LOOP: Workload = {
   name: 'rep-movsd-bulk',
-  description: '(c) rep movsd, 1 MiB copies x 100',
+  description: `(c) rep movsd, 1 MiB copies x ${COPY_REPEATS}`,
   paging: true,
   bytesCopied: COPY_DWORDS * 4 * COPY_REPEATS,
   source: `bits 32
@@ -114,11 +127,27 @@ org 0x${CODE.toString(16)}
 `,
 };
 
+/** About as many instructions per run as (b). */
+const KERNEL_MIX_INSTRUCTIONS = 40_000_000;
+
+function kernelMixWorkload(launched: readonly LaunchedSyscallSystem[]): { workload: Workload; mix: KernelMix } {
+  const loop = buildKernelMixLoop(launched.map(traceRoundTrip));
+  const iterations = Math.ceil(KERNEL_MIX_INSTRUCTIONS / loop.mix.instructionsPerIteration);
+  return {
+    mix: loop.mix,
+    workload: {
+      name: 'kernel-mix', description: '(d) NtClose ring-0 mix, paging on', paging: true,
+      source: loop.source(iterations), data: loop.data(iterations),
+    },
+  };
+}
+
 function buildMachine(workload: Workload, breakpoints: number): Machine {
   const machine = new Machine({ memoryBytes: 16 * 1024 * 1024 });
   const assembled = assemble({ fileName: `${workload.name}.asm`, source: workload.source });
   if (!assembled.ok) throw new Error(assembled.diagnostics.map(formatDiagnostic).join('\n'));
   machine.writePhysical(assembled.origin, assembled.image);
+  for (const { address, bytes } of workload.data ?? []) machine.writePhysical(address, bytes);
   const cpu = machine.cpu;
   cpu.setFlatSegments(0);
   cpu.r32[4] = 0x90000;
@@ -158,10 +187,20 @@ function runOnce(workload: Workload, breakpoints: number): Measurement {
   return { instructions, seconds, cpuSeconds: (cpu.user + cpu.system) / 1e6 };
 }
 
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+/**
+ * A warm-up pair (lets V8 optimise the loop and handlers), then PAIRS pairs of runs without and with
+ * breakpoints, the order alternating so neither side always runs first.
+ */
+function measureInPairs<T extends { cpuSeconds: number }>(run: (breakpoints: number) => T): { without: T[]; with: T[] } {
+  run(0);
+  run(BREAKPOINTS_ARMED);
+  const without: T[] = [];
+  const armed: T[] = [];
+  for (let pair = 0; pair < PAIRS; pair++) {
+    if (pair % 2 === 0) { without.push(run(0)); armed.push(run(BREAKPOINTS_ARMED)); }
+    else { armed.push(run(BREAKPOINTS_ARMED)); without.push(run(0)); }
+  }
+  return { without, with: armed };
 }
 
 interface Row {
@@ -170,117 +209,95 @@ interface Row {
   breakpoints: number;
   instructions: number;
   /** By wall-clock time. */
-  mips: number;
+  mips: Spread;
   /** By this process's CPU time: steadier when other processes share the cores. */
-  cpuMips: number;
-  megabytesPerSecond?: number;
+  cpuMips: Spread;
+  /** By CPU time, when the workload copies. */
+  cpuMegabytesPerSecond?: Spread;
 }
 
-function measure(workload: Workload, breakpoints: number): Row {
-  runOnce(workload, breakpoints); // warm-up: lets V8 optimise the loop and handlers
-  const samples: Measurement[] = [];
-  for (let i = 0; i < RUNS; i++) samples.push(runOnce(workload, breakpoints));
-  const mips = median(samples.map((sample) => sample.instructions / sample.seconds / 1e6));
-  const cpuMips = median(samples.map((sample) => sample.instructions / sample.cpuSeconds / 1e6));
-  const row: Row = { workload: workload.name, description: workload.description, breakpoints, instructions: samples[0].instructions, mips, cpuMips };
-  if (workload.bytesCopied !== undefined) row.megabytesPerSecond = median(samples.map((sample) => workload.bytesCopied! / sample.seconds / 1e6));
-  return row;
+/** 100 armed breakpoints against none: the per-pair change of CPU time. */
+interface BreakpointCost {
+  subject: string;
+  description: string;
+  byCpuTime: PairedChange;
+  targetPercent: number;
+}
+
+function measureWorkload(workload: Workload): { rows: Row[]; cost: BreakpointCost } {
+  const samples = measureInPairs((breakpoints) => runOnce(workload, breakpoints));
+  const rowOf = (breakpoints: number, runs: Measurement[]): Row => {
+    const row: Row = {
+      workload: workload.name, description: workload.description, breakpoints, instructions: runs[0].instructions,
+      mips: spreadOf(runs.map((run) => run.instructions / run.seconds / 1e6)),
+      cpuMips: spreadOf(runs.map((run) => run.instructions / run.cpuSeconds / 1e6)),
+    };
+    if (workload.bytesCopied !== undefined) row.cpuMegabytesPerSecond = spreadOf(runs.map((run) => workload.bytesCopied! / run.cpuSeconds / 1e6));
+    return row;
+  };
+  return {
+    rows: [rowOf(0, samples.without), rowOf(BREAKPOINTS_ARMED, samples.with)],
+    cost: {
+      subject: workload.name, description: workload.description, targetPercent: BREAKPOINT_COST_TARGET_PERCENT,
+      byCpuTime: pairedChange(samples.without.map((run) => run.cpuSeconds), samples.with.map((run) => run.cpuSeconds)),
+    },
+  };
 }
 
 // ------------------------------------------------------------------ system calls and launch
-
-const SYSTEM_CALLS = 200_000;
-/** NtClose on a handle that is not open: the shortest complete service round trip (a status comes back). */
-const SYSCALL_PROGRAM = `; bench: NtClose in a loop, then NtTerminateProcess
-        bits 32
-        org 0x00400000
-        extern NtClose
-        extern NtTerminateProcess
-        section .text
-        global start
-start:  mov esi, ${SYSTEM_CALLS}
-again:  push 0x1234
-        call NtClose
-        dec esi
-        jnz again
-        push 0
-        push -1
-        call NtTerminateProcess
-        hlt
-`;
-
-type SyscallMechanism = 'sysenter' | 'int2e';
-
-function buildSyscallSystem(programFile: string, mechanism: SyscallMechanism): NtSystem {
-  const build = buildNtSystem({
-    program: programFile, drivers: [], kernel: undefined, ntdll: undefined, syscall: mechanism,
-    windows: 'xp-sp3', stopOnEntry: false, clock: 0, trace: 'none',
-  });
-  if (!build.ok) throw new Error(`${build.summary}\n${build.problems.join('\n')}`);
-  return build.system;
-}
-
-interface SyscallMeasurement { seconds: number; cpuSeconds: number; instructions: number; launchSeconds: number }
-
-function runSyscallsOnce(programFile: string, mechanism: SyscallMechanism, breakpoints: number): SyscallMeasurement {
-  const launchStarted = process.hrtime.bigint();
-  const system = buildSyscallSystem(programFile, mechanism);
-  const machine = system.booted.machine;
-  // Launch ends at the program's first instruction (what stopOnEntry shows).
-  machine.addBreakpoint(system.programEntry);
-  for (;;) {
-    const stop = machine.runSlice(1_000_000);
-    if (stop.reason === 'breakpoint') break;
-    if (stop.reason !== 'slice') throw new Error(`syscalls: boot stopped with ${stop.reason}: ${stop.message}`);
-  }
-  const launchSeconds = Number(process.hrtime.bigint() - launchStarted) / 1e9;
-  machine.removeBreakpoint(system.programEntry);
-  for (let i = 0; i < breakpoints; i++) machine.addBreakpoint(0x70000000 + i * 4096 + 0x10);
-  const started = process.hrtime.bigint();
-  const cpuStarted = process.cpuUsage();
-  const firstInstruction = machine.instructionCount;
-  for (;;) {
-    const stop = machine.runSlice(50_000_000);
-    if (stop.reason === 'slice') continue;
-    if (stop.reason !== 'hlt' || system.booted.control.exitStatus === undefined) throw new Error(`syscalls: unexpected stop ${stop.reason}: ${stop.message}`);
-    break;
-  }
-  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-  const cpu = process.cpuUsage(cpuStarted);
-  return { seconds, cpuSeconds: (cpu.user + cpu.system) / 1e6, instructions: machine.instructionCount - firstInstruction, launchSeconds };
-}
 
 interface SyscallRow {
   mechanism: SyscallMechanism;
   breakpoints: number;
   systemCalls: number;
   /** Round trips per second by wall-clock time and by this process's CPU time. */
-  callsPerSecond: number;
-  cpuCallsPerSecond: number;
+  callsPerSecond: Spread;
+  cpuCallsPerSecond: Spread;
+  /** Ring 3 and ring 0 together: the whole loop. */
   instructionsPerCall: number;
-  mips: number;
-  launchMilliseconds: number;
+  cpuMips: Spread;
 }
 
-function measureSyscalls(mechanism: SyscallMechanism, breakpoints: number): SyscallRow {
-  const directory = fs.mkdtempSync(path.join(os.tmpdir(), 'ntsyscall-bench-'));
-  const programFile = path.join(directory, 'syscalls.asm');
-  fs.writeFileSync(programFile, SYSCALL_PROGRAM);
-  try {
-    runSyscallsOnce(programFile, mechanism, breakpoints); // warm-up
-    const samples: SyscallMeasurement[] = [];
-    for (let i = 0; i < RUNS; i++) samples.push(runSyscallsOnce(programFile, mechanism, breakpoints));
-    return {
-      mechanism, breakpoints, systemCalls: SYSTEM_CALLS,
-      callsPerSecond: median(samples.map((sample) => SYSTEM_CALLS / sample.seconds)),
-      cpuCallsPerSecond: median(samples.map((sample) => SYSTEM_CALLS / sample.cpuSeconds)),
-      instructionsPerCall: samples[0].instructions / SYSTEM_CALLS,
-      mips: median(samples.map((sample) => sample.instructions / sample.cpuSeconds / 1e6)),
-      launchMilliseconds: median(samples.map((sample) => sample.launchSeconds * 1000)),
-    };
-  } finally {
-    fs.rmSync(directory, { recursive: true, force: true });
+interface LaunchRow { mechanism: SyscallMechanism; milliseconds: Spread }
+
+/**
+ * A warm-up launch, then LAUNCHES launches per mechanism, alternating; the last of each is kept for the
+ * runs. (The cold launch, in a fresh process as a new adapter's, comes from the memory probe.)
+ */
+function launchSystems(): { launches: LaunchRow[]; systems: LaunchedSyscallSystem[] } {
+  const mechanisms: SyscallMechanism[] = ['sysenter', 'int2e'];
+  for (const mechanism of mechanisms) launchSyscallSystem(mechanism, { systemCalls: SYSTEM_CALLS, snapshot: false });
+  const times = new Map<SyscallMechanism, number[]>(mechanisms.map((mechanism) => [mechanism, []]));
+  const systems = new Map<SyscallMechanism, LaunchedSyscallSystem>();
+  for (let launch = 0; launch < LAUNCHES; launch++) {
+    for (const mechanism of mechanisms) {
+      const launched = launchSyscallSystem(mechanism, { systemCalls: SYSTEM_CALLS, snapshot: launch === LAUNCHES - 1 });
+      times.get(mechanism)!.push(launched.launchSeconds * 1000);
+      systems.set(mechanism, launched);
+    }
   }
+  return {
+    launches: mechanisms.map((mechanism) => ({ mechanism, milliseconds: spreadOf(times.get(mechanism)!) })),
+    systems: mechanisms.map((mechanism) => systems.get(mechanism)!),
+  };
+}
+
+function measureSyscalls(launched: LaunchedSyscallSystem): { rows: SyscallRow[]; cost: BreakpointCost } {
+  const samples = measureInPairs((breakpoints) => runSyscallsToExit(launched, breakpoints));
+  const rowOf = (breakpoints: number, runs: SyscallRun[]): SyscallRow => ({
+    mechanism: launched.mechanism, breakpoints, systemCalls: launched.systemCalls,
+    callsPerSecond: spreadOf(runs.map((run) => launched.systemCalls / run.seconds)),
+    cpuCallsPerSecond: spreadOf(runs.map((run) => launched.systemCalls / run.cpuSeconds)),
+    instructionsPerCall: runs[0].instructions / launched.systemCalls,
+    cpuMips: spreadOf(runs.map((run) => run.instructions / run.cpuSeconds / 1e6)),
+  });
+  return {
+    rows: [rowOf(0, samples.without), rowOf(BREAKPOINTS_ARMED, samples.with)],
+    cost: {
+      subject: `syscalls-${launched.mechanism}`, description: `NtClose round trips, ${launched.mechanism}`, targetPercent: BREAKPOINT_COST_TARGET_PERCENT,
+      byCpuTime: pairedChange(samples.without.map((run) => run.cpuSeconds), samples.with.map((run) => run.cpuSeconds)),
+    },
+  };
 }
 
 export const V8_INLINING_FLAG = '--max-inlined-bytecode-size-cumulative=3000';
@@ -293,58 +310,91 @@ async function main(): Promise<void> {
   const onlyIndex = process.argv.indexOf('--only');
   const only = onlyIndex >= 0 ? new Set((process.argv[onlyIndex + 1] ?? '').split(',')) : undefined;
   const selected = (name: string): boolean => only === undefined || only.has(name);
+  const benchStarted = process.hrtime.bigint();
+
   const rows: Row[] = [];
+  const costs: BreakpointCost[] = [];
   for (const workload of [REGISTER_LOOP, MEMORY_LOOP, ARGUMENT_COPY, COPY_LOOP]) {
     if (!selected(workload.name)) continue;
-    for (const breakpoints of [0, 100]) rows.push(measure(workload, breakpoints));
+    const measured = measureWorkload(workload);
+    rows.push(...measured.rows);
+    costs.push(measured.cost);
+  }
+  // The NT systems serve (d)'s trace and the system-call rows; launching them is the launch time.
+  const needSystems = selected('kernel-mix') || selected('syscalls');
+  const { launches, systems } = needSystems ? launchSystems() : { launches: [], systems: [] };
+  let kernelMix: KernelMix | undefined;
+  if (selected('kernel-mix')) {
+    const { workload, mix } = kernelMixWorkload(systems);
+    kernelMix = mix;
+    const measured = measureWorkload(workload);
+    rows.push(...measured.rows);
+    costs.push(measured.cost);
   }
   const syscallRows: SyscallRow[] = [];
   if (selected('syscalls')) {
-    for (const mechanism of ['sysenter', 'int2e'] as const) {
-      for (const breakpoints of [0, 100]) syscallRows.push(measureSyscalls(mechanism, breakpoints));
+    for (const launched of systems) {
+      const measured = measureSyscalls(launched);
+      syscallRows.push(...measured.rows);
+      costs.push(measured.cost);
     }
   }
+  systems.length = 0; // let the guests go before the child and the adapter run
+  const memory: MemoryPeak | undefined = selected('memory') ? measurePeakMemory() : undefined;
   // Run last: it measures another process, and this one's heap should not matter to it.
   // Loaded only when selected: it needs the DAP client packages, which the emulator workloads do not.
   const dapLatencyModule = selected('dap-latency') ? await import('./dap-latency') : undefined;
   const dapLatency: DapLatencyResult | undefined = await dapLatencyModule?.measureDapLatency();
-  // Peak resident set of this process over the whole bench (the largest guest is the NT model's).
-  const peakResidentMegabytes = process.resourceUsage().maxRSS / 1024;
+  // This process over the whole bench: many machines, samples and snapshots; the issue's figure is `memory`.
+  const benchPeakResidentMegabytes = process.resourceUsage().maxRSS / 1024;
+  const benchSeconds = Number(process.hrtime.bigint() - benchStarted) / 1e9;
   if (json) {
     process.stdout.write(JSON.stringify({
-      node: process.version, runs: RUNS, v8Flags: tuned ? [V8_INLINING_FLAG] : [], rows, syscalls: syscallRows, dapLatency, peakResidentMegabytes,
+      node: process.version, pairs: PAIRS, breakpointsArmed: BREAKPOINTS_ARMED, v8Flags: tuned ? [V8_INLINING_FLAG] : [],
+      rows, kernelMix, syscalls: syscallRows, launches, breakpointCosts: costs, memory, dapLatency, benchPeakResidentMegabytes, benchSeconds,
     }) + '\n');
     return;
   }
   const lines = [
-    `NT System Call Debugger — emulator benchmark (Node ${process.version}, median of ${RUNS} runs after a warm-up` +
-      `${tuned ? `, V8 ${V8_INLINING_FLAG}` : ', default V8 flags'})`,
-    '',
-    'workload                                      breakpoints  instructions  MIPS(wall)  MIPS(cpu)     MB/s   vs. 0 bp',
+    `NT System Call Debugger — emulator benchmark (Node ${process.version}, ${tuned ? `V8 ${V8_INLINING_FLAG}` : 'default V8 flags'}; ` +
+      `median (min-max) of ${PAIRS} runs after a warm-up; runs with 0 and ${BREAKPOINTS_ARMED} breakpoints alternate)`,
   ];
-  for (const row of rows) {
-    const base = rows.find((other) => other.workload === row.workload && other.breakpoints === 0)!;
-    // Bulk copies retire few instructions: compare their throughput instead of their MIPS.
-    const measure = (r: Row): number => (r.instructions < 100_000 && r.megabytesPerSecond !== undefined ? r.megabytesPerSecond : r.cpuMips);
-    const change = row.breakpoints === 0 ? '' : `${(((measure(row) - measure(base)) / measure(base)) * 100).toFixed(1)}%`;
-    lines.push(
-      `${row.description.padEnd(46)}${String(row.breakpoints).padStart(11)}  ${String(row.instructions).padStart(12)}  ${row.mips.toFixed(1).padStart(10)}  ${row.cpuMips.toFixed(1).padStart(9)}` +
-      `  ${row.megabytesPerSecond === undefined ? '       -' : row.megabytesPerSecond.toFixed(0).padStart(7)}  ${change.padStart(9)}`,
-    );
-  }
-  if (syscallRows.length > 0) {
-    lines.push('', 'system calls (NtClose round trips)  breakpoints  calls/s(wall)  calls/s(cpu)  instr/call  MIPS(cpu)  launch ms  vs. 0 bp');
-    for (const row of syscallRows) {
-      const base = syscallRows.find((other) => other.mechanism === row.mechanism && other.breakpoints === 0)!;
-      const change = row.breakpoints === 0 ? '' : `${(((row.cpuCallsPerSecond - base.cpuCallsPerSecond) / base.cpuCallsPerSecond) * 100).toFixed(1)}%`;
+  if (rows.length > 0) {
+    lines.push('', `${'workload'.padEnd(44)}${'bp'.padStart(4)}  ${'instructions'.padStart(12)}  ${'MIPS(wall)'.padStart(20)}  ${'MIPS(cpu)'.padStart(20)}  ${'MB/s(cpu)'.padStart(20)}`);
+    for (const row of rows) {
       lines.push(
-        `${row.mechanism.padEnd(35)}${String(row.breakpoints).padStart(12)}  ${row.callsPerSecond.toFixed(0).padStart(13)}  ${row.cpuCallsPerSecond.toFixed(0).padStart(12)}` +
-        `  ${row.instructionsPerCall.toFixed(1).padStart(10)}  ${row.mips.toFixed(1).padStart(9)}  ${row.launchMilliseconds.toFixed(1).padStart(9)}  ${change.padStart(8)}`,
+        `${row.description.padEnd(44)}${String(row.breakpoints).padStart(4)}  ${String(row.instructions).padStart(12)}  ${formatSpread(row.mips, 1).padStart(20)}` +
+        `  ${formatSpread(row.cpuMips, 1).padStart(20)}  ${(row.cpuMegabytesPerSecond === undefined ? '-' : formatSpread(row.cpuMegabytesPerSecond, 0)).padStart(20)}`,
       );
     }
   }
+  if (kernelMix !== undefined) lines.push('', ...formatKernelMix(kernelMix));
+  if (syscallRows.length > 0) {
+    lines.push('', `${'system calls (NtClose round trips)'.padEnd(36)}${'bp'.padStart(4)}  ${'calls/s(wall)'.padStart(24)}  ${'calls/s(cpu)'.padStart(24)}  ${'instr/call'.padStart(10)}  ${'MIPS(cpu)'.padStart(17)}`);
+    for (const row of syscallRows) {
+      lines.push(
+        `${row.mechanism.padEnd(36)}${String(row.breakpoints).padStart(4)}  ${formatSpread(row.callsPerSecond, 0).padStart(24)}  ${formatSpread(row.cpuCallsPerSecond, 0).padStart(24)}` +
+        `  ${row.instructionsPerCall.toFixed(1).padStart(10)}  ${formatSpread(row.cpuMips, 1).padStart(17)}`,
+      );
+    }
+  }
+  if (launches.length > 0 || memory !== undefined) {
+    const warm = launches.map((launch) => `${launch.mechanism} ${formatSpread(launch.milliseconds, 0)} ms`).join(', ');
+    const cold = memory === undefined ? '' : `cold, in a fresh process (sysenter): ${memory.coldLaunchMilliseconds.toFixed(0)} ms`;
+    lines.push('', 'launch (assemble + link + boot to the program\'s first instruction): ' +
+      [warm === '' ? '' : `warm, ${LAUNCHES} launches each after one: ${warm}`, cold].filter((part) => part !== '').join('; '));
+  }
+  if (costs.length > 0) {
+    lines.push('', `${BREAKPOINTS_ARMED} breakpoints armed on other pages vs. none: change of CPU time per run, ${PAIRS} interleaved pairs`,
+      `${'workload'.padEnd(44)}  ${'median [p25..p75], pairs slower, sign test, verdict'.padEnd(56)}  target`);
+    for (const cost of costs) {
+      const meets = cost.byCpuTime.percent.median < cost.targetPercent ? 'meets' : 'OVER';
+      lines.push(`${cost.description.padEnd(44)}  ${formatPairedChange(cost.byCpuTime).padEnd(56)}  < ${cost.targetPercent}%: ${meets}`);
+    }
+  }
   if (dapLatencyModule !== undefined && dapLatency !== undefined) lines.push('', ...dapLatencyModule.formatDapLatency(dapLatency));
-  lines.push('', `peak resident memory: ${peakResidentMegabytes.toFixed(0)} MB`);
+  if (memory !== undefined) lines.push('', ...formatMemoryPeak(memory));
+  lines.push('', `this bench process: peak resident ${benchPeakResidentMegabytes.toFixed(0)} MB (many machines at once; not the issue's figure), ${benchSeconds.toFixed(0)} s`);
   process.stdout.write(lines.join('\n') + '\n');
 }
 

@@ -7,6 +7,7 @@ import { formatDiagnostic } from '../../core/asm/diagnostics';
 import { linkModules, type LinkResult } from '../../core/asm/linker';
 import type { ModuleSpec } from '../../core/asm/module';
 import { bootNtMachine, NtBootError, ntdllModuleSpec, ntoskrnlModuleSpec, type NtBootedMachine } from '../../core/nt/boot';
+import type { MachineOptions } from '../../core/machine/machine';
 import { PROGRAM_IMAGE_BASE } from '../../core/nt/memory-map';
 import type { LaunchSettings } from './launch-settings';
 import { SymbolIndex } from './symbol-index';
@@ -47,8 +48,8 @@ function moduleNameOf(file: string): string {
   return path.basename(file, path.extname(file)).replace(/[^A-Za-z0-9_]/g, '_');
 }
 
-/** Builds the whole machine as SPEC 6's launch attributes describe it. */
-export function buildNtSystem(settings: LaunchSettings): NtSystemBuild {
+/** Builds the whole machine as SPEC 6's launch attributes describe it (`machine.memoryBytes`: guest RAM, for the bench). */
+export function buildNtSystem(settings: LaunchSettings, machine: Pick<MachineOptions, 'memoryBytes'> = {}): NtSystemBuild {
   if (settings.drivers.length > 1) return failure('drivers: the model loads one driver so far; list a single .asm file');
   const samples = bundledSamplesDirectory();
   const kernelFolder = settings.kernel ?? (samples && path.join(samples, 'kernel'));
@@ -93,7 +94,7 @@ export function buildNtSystem(settings: LaunchSettings): NtSystemBuild {
   try {
     const booted = bootNtMachine({
       modules: [...kernelLink.modules, ...userLink.modules], userEntry, processStartAddress: programEntry, driverEntry,
-      machine: { sepSupported: settings.syscall !== 'int2e', clockInterval: settings.clock },
+      machine: { memoryBytes: machine.memoryBytes, sepSupported: settings.syscall !== 'int2e', clockInterval: settings.clock },
     });
     return { ok: true, system: { booted, symbols, programName, userEntry, programEntry }, warnings: lines };
   } catch (error) {
