@@ -166,7 +166,7 @@ describe('end-to-end: the extension in a real VS Code (code-server + chromium)',
   it('hovering eax in readfile.asm shows its value: 0xB7, NtReadFile\'s service number', async function () {
     if (!steppedIntoKernel) this.skip();
     await driver.openFile('programs/readfile.asm');
-    const line = driver.editorLine(/^\s*push eax\b/);
+    const line = driver.editorLine(/push\s+eax\b/);
     await line.waitFor({ state: 'visible', timeout: 10_000 }).catch(async () => {
       // Not in sight: move to it (the file is short, but the editor may have kept a scroll position).
       const lines = readFileSync(join(harness.workspace, 'programs', 'readfile.asm'), 'utf8').split('\n');

@@ -52,11 +52,19 @@ export class WorkbenchDriver {
 
   /** Quick open (Ctrl+P) a workspace-relative path; waits for its editor tab. */
   async openFile(relativePath: string): Promise<void> {
+    const fileName = relativePath.split('/').pop()!;
+    // Already open: its tab is one click away (quick open's Enter can race its own filtering when the
+    // file is also in the recently-opened list, and Ctrl+P does nothing while a view's tooltip has focus).
+    const openTab = this.page.locator('.tabs-container .tab', { hasText: fileName }).first();
+    if ((await openTab.count()) > 0) {
+      await openTab.click({ timeout: 10_000 });
+      await this.activeTab(fileName).waitFor({ state: 'visible', timeout: 15_000 });
+      return;
+    }
     await this.page.keyboard.press('Control+P');
     const input = this.page.locator('.quick-input-widget input');
     await input.waitFor({ state: 'visible', timeout: 10_000 });
     await input.fill(relativePath);
-    const fileName = relativePath.split('/').pop()!;
     // The first pick whose description is the file's folder: ntdll.asm and ntdll/ stubs share a prefix.
     await this.page.locator('.quick-input-list .monaco-list-row', { hasText: fileName }).first().waitFor({ state: 'visible', timeout: 15_000 });
     await this.page.keyboard.press('Enter');
@@ -73,8 +81,13 @@ export class WorkbenchDriver {
     const input = this.page.locator('.quick-input-widget input');
     await input.waitFor({ state: 'visible', timeout: 10_000 });
     await input.fill(`:${line}`);
-    await this.page.keyboard.press('Enter');
-    await input.waitFor({ state: 'hidden', timeout: 10_000 });
+    // The input announces the target once it has read what was typed; an Enter before that is lost.
+    await this.page.locator(`.quick-input-widget input[aria-label*="line ${line}" i]`).waitFor({ state: 'visible', timeout: 10_000 }).catch(() => undefined);
+    for (let attempt = 0; attempt < 3; attempt++) {
+      await this.page.keyboard.press('Enter');
+      if (await input.waitFor({ state: 'hidden', timeout: 3_000 }).then(() => true, () => false)) return;
+    }
+    await input.waitFor({ state: 'hidden', timeout: 5_000 });
   }
 
   /** The status bar shows `Ln N, Col M` for the active editor's cursor. */
