@@ -8,6 +8,7 @@ import { openSamples } from './commands/open-samples';
 import { NtSyscallConfigurationProvider, NtSyscallDynamicConfigurationProvider } from './debug-configuration-provider';
 import { NtasmEvaluatableExpressionProvider } from './hover/ntasm-evaluatable-expression-provider';
 import { NtasmInlineValuesProvider } from './hover/ntasm-inline-values-provider';
+import { NtasmSessionHoverProvider } from './hover/ntasm-session-hover-provider';
 import { ASM_LANGUAGE_IDS, DEBUG_TYPE } from './model/launch-configuration';
 import { StopTrackerFactory } from './stop-tracker';
 import { NtViews } from './views/nt-views';
@@ -28,6 +29,7 @@ export function activate(context: vscode.ExtensionContext): void {
     vscode.debug.onDidTerminateDebugSession((session) => views.onSessionEnded(session)),
     vscode.languages.registerEvaluatableExpressionProvider(asmDocuments, new NtasmEvaluatableExpressionProvider()),
     vscode.languages.registerInlineValuesProvider(asmDocuments, new NtasmInlineValuesProvider()),
+    vscode.languages.registerHoverProvider(asmDocuments, new NtasmSessionHoverProvider()),
     vscode.commands.registerCommand('ntsyscall.openSamples', () => openSamples(context)),
     vscode.commands.registerCommand('ntsyscall.refreshViews', () => views.refreshAll()),
     vscode.commands.registerCommand('ntsyscall.revealHandlerSource', (node: unknown) => revealHandlerSourceCommand(node)),

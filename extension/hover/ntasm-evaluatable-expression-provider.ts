@@ -1,17 +1,11 @@
-// Hover during a session: the register, memory operand or symbol under the mouse in an ntasm file.
+// Debug hover in the file of the focused frame: VS Code asks for the expression under the mouse and has
+// the adapter evaluate it (context 'hover').
 import * as vscode from 'vscode';
-import { findEnclosingLabel, findEvaluatableExpression } from '../model/evaluatable-expression';
-
-/** How far up to look for the label that owns a local label (`.loop`). */
-const LABEL_SEARCH_LINES = 400;
+import { expressionAtPosition } from './expression-at-position';
 
 export class NtasmEvaluatableExpressionProvider implements vscode.EvaluatableExpressionProvider {
   provideEvaluatableExpression(document: vscode.TextDocument, position: vscode.Position): vscode.ProviderResult<vscode.EvaluatableExpression> {
-    const line = document.lineAt(position.line).text;
-    const firstLine = Math.max(0, position.line - LABEL_SEARCH_LINES);
-    const above: string[] = [];
-    for (let index = firstLine; index <= position.line; index++) above.push(document.lineAt(index).text);
-    const found = findEvaluatableExpression(line, position.character, findEnclosingLabel(above, above.length - 1));
+    const found = expressionAtPosition(document, position);
     if (found === undefined) return undefined;
     return new vscode.EvaluatableExpression(new vscode.Range(position.line, found.start, position.line, found.end), found.expression);
   }

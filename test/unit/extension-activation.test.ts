@@ -63,6 +63,44 @@ describe('extension activation (against a recording vscode stand-in)', () => {
     for (const registry of [stub.descriptorFactories, stub.configurationProviders, stub.trackerFactories]) assert.ok(registry.has('ntsyscall'));
     assert.equal(stub.hoverLanguages.length, 1);
     assert.equal(stub.inlineValueLanguages.length, 1);
+    assert.equal(stub.hoverProviders.length, 1);
+  });
+
+  it('hovers a register in a file other than the focused frame\'s by evaluating it in the focused frame', async () => {
+    const evaluations: unknown[] = [];
+    const session: StubDebugSession = {
+      id: 'session-1', type: 'ntsyscall', name: 'readfile',
+      customRequest(command: string, args?: unknown): Promise<unknown> {
+        evaluations.push({ command, args });
+        const expression = (args as { expression: string }).expression;
+        return expression === 'eax' ? Promise.resolve({ result: '0x000000B7 (183)', type: 'register' }) : Promise.reject(new Error(`cannot evaluate ${expression}`));
+      },
+    };
+    const provider = stub.hoverProviders[0]!.provider as {
+      provideHover(document: unknown, position: unknown, token: unknown): Promise<{ contents: { value: string }; range: { start: { character: number }; end: { character: number } } } | undefined>;
+    };
+    const lines = ['start:  push eax            ; ExitStatus', '        mov ecx, [esp+4]'];
+    const document = { lineAt: (line: number) => ({ text: lines[line]! }) };
+    const Position = stub.api['Position'] as new (line: number, character: number) => unknown;
+    const DebugStackFrame = stub.api['DebugStackFrame'] as new (session: unknown, threadId: number, frameId: number) => unknown;
+    const notCancelled = { isCancellationRequested: false };
+
+    assert.equal(await provider.provideHover(document, new Position(0, 14), notCancelled), undefined, 'no session: no hover');
+    assert.equal(evaluations.length, 0);
+
+    stub.activeStackItem = new DebugStackFrame(session, 1, 7);
+    const hover = await provider.provideHover(document, new Position(0, 14), notCancelled);
+    assert.deepEqual(evaluations, [{ command: 'evaluate', args: { expression: 'eax', frameId: 7, context: 'hover' } }]);
+    assert.ok(hover !== undefined);
+    assert.match(hover.contents.value, /eax = 0x000000B7 \(183\)/);
+    assert.deepEqual([hover.range.start.character, hover.range.end.character], [13, 16]);
+
+    assert.equal(await provider.provideHover(document, new Position(0, 2), notCancelled), undefined, 'a label that does not evaluate: no hover');
+    assert.equal(await provider.provideHover(document, new Position(0, 30), notCancelled), undefined, 'a comment: nothing asked');
+    assert.equal(evaluations.length, 2);
+
+    stub.activeStackItem = new DebugStackFrame({ ...session, type: 'node' }, 1, 7);
+    assert.equal(await provider.provideHover(document, new Position(0, 14), notCancelled), undefined, 'another debugger\'s session: no hover');
   });
 
   it('fills the visible views at a stop, leaves hidden ones until shown, and marks changes at the next stop', async () => {

@@ -50,6 +50,10 @@ export class VscodeStub {
   workspaceFiles: string[] = [];
   readonly trackerFactories = new Map<string, { createDebugAdapterTracker(session: StubDebugSession): Record<string, (message?: unknown) => void> }>();
   readonly hoverLanguages: unknown[] = [];
+  /** Hover providers registered with registerHoverProvider, with their selectors. */
+  readonly hoverProviders: { selector: unknown; provider: unknown }[] = [];
+  /** What `debug.activeStackItem` answers (build one with `api.DebugStackFrame` / `api.DebugThread`). */
+  activeStackItem: unknown;
   readonly inlineValueLanguages: unknown[] = [];
   readonly messages: string[] = [];
   readonly settings = new Map<string, unknown>();
@@ -88,10 +92,13 @@ export class VscodeStub {
     class DebugAdapterServer { constructor(public port: number, public host?: string) {} }
     class DebugAdapterInlineImplementation { constructor(public implementation: unknown) {} }
     class FunctionBreakpoint { constructor(public functionName: string) {} }
+    class Hover { constructor(public contents: unknown, public range?: Range) {} }
+    class DebugThread { constructor(public session: StubDebugSession, public threadId: number) {} }
+    class DebugStackFrame { constructor(public session: StubDebugSession, public threadId: number, public frameId: number) {} }
     this.api = {
       EventEmitter: StubEventEmitter, TreeItem, ThemeIcon, ThemeColor, MarkdownString, Position, Range,
       EvaluatableExpression, InlineValueEvaluatableExpression, DebugAdapterExecutable, DebugAdapterServer,
-      DebugAdapterInlineImplementation, FunctionBreakpoint,
+      DebugAdapterInlineImplementation, FunctionBreakpoint, Hover, DebugThread, DebugStackFrame,
       TreeItemCollapsibleState: { None: 0, Collapsed: 1, Expanded: 2 },
       DebugConfigurationProviderTriggerKind: { Initial: 1, Dynamic: 2 },
       Uri: { file: (fsPath: string) => ({ fsPath, scheme: 'file', path: fsPath }) },
@@ -114,6 +121,7 @@ export class VscodeStub {
       },
       debug: {
         get activeDebugSession() { return stub.activeDebugSession; },
+        get activeStackItem() { return stub.activeStackItem; },
         registerDebugAdapterDescriptorFactory: (type: string, factory: never) => { stub.descriptorFactories.set(type, factory); return disposable; },
         registerDebugConfigurationProvider: (type: string, provider: never, triggerKind?: number) => {
           (triggerKind === 2 ? stub.dynamicConfigurationProviders : stub.configurationProviders).set(type, provider);
@@ -126,6 +134,7 @@ export class VscodeStub {
       languages: {
         registerEvaluatableExpressionProvider: (selector: unknown) => { stub.hoverLanguages.push(selector); return disposable; },
         registerInlineValuesProvider: (selector: unknown) => { stub.inlineValueLanguages.push(selector); return disposable; },
+        registerHoverProvider: (selector: unknown, provider: unknown) => { stub.hoverProviders.push({ selector, provider }); return disposable; },
       },
       commands: {
         registerCommand: (id: string, handler: (...args: unknown[]) => unknown) => { stub.commands.set(id, handler); return disposable; },
