@@ -29,6 +29,8 @@ describe('end-to-end: the extension in a real VS Code (code-server + chromium)',
   /** Set once the machine stopped at the breakpoint; the later steps need a live, stopped session. */
   let stoppedAtInt2e = false;
   let steppedIntoKernel = false;
+  /** TSS.Esp0 as the TSS view showed it: ESP at KiSystemService's first instruction is 0x14 below. */
+  let esp0: number | undefined;
 
   before(async function () {
     this.timeout(15 * 60_000); // `npm run package` builds the whole project first
@@ -129,6 +131,7 @@ describe('end-to-end: the extension in a real VS Code (code-server + chromium)',
     const text = await driver.findInView('IDT', /\b2E\b[^\n]*KiSystemService|KiSystemService[^\n]*\b2E\b/i, 30_000);
     assert.match(text, /KiSystemService/);
     await driver.revealRow('IDT', /KiSystemService/);
+    await driver.settleView('IDT');
     await driver.screenshot('05-idt-view-2e-KiSystemService');
     await driver.collapseView('IDT');
   });
@@ -136,9 +139,13 @@ describe('end-to-end: the extension in a real VS Code (code-server + chromium)',
   it('SSDT view: lists NtReadFile', async function () {
     if (!steppedIntoKernel) this.skip();
     await driver.expandView('SSDT');
-    const text = await driver.findInView('SSDT', /NtReadFile/, 30_000);
-    assert.match(text, /\b0?B7\b[^\n]*NtReadFile|NtReadFile/);
-    await driver.revealRow('SSDT', /NtReadFile/);
+    // Row 0B7 is nt!NtReadFile (XP SP3's number), not its neighbour 0B8 nt!NtReadFileScatter. The row's
+    // text runs on into its description ("nt!NtReadFile9 args"), so the name ends at the first non-letter.
+    const row = /\b0B7\s+nt!NtReadFile(?![A-Za-z])/;
+    const text = await driver.findInView('SSDT', row, 30_000);
+    assert.match(text, row);
+    await driver.revealRow('SSDT', row);
+    await driver.settleView('SSDT');
     await driver.screenshot('06-ssdt-view-NtReadFile');
     await driver.collapseView('SSDT');
   });
@@ -147,7 +154,9 @@ describe('end-to-end: the extension in a real VS Code (code-server + chromium)',
     if (!steppedIntoKernel) this.skip();
     const pane = await driver.expandView('TSS');
     const text = await driver.waitForText(/Esp0[\s\S]*0x[0-9A-Fa-f]{8}/, 30_000, pane);
-    assert.match(text, /Esp0/);
+    const esp0Text = /Esp0\W*(?:0x)?([0-9A-Fa-f]{8})/.exec(text);
+    assert.ok(esp0Text !== null, `the TSS view shows no Esp0 value: ${text.slice(0, 400)}`);
+    esp0 = Number.parseInt(esp0Text[1]!, 16);
     await driver.screenshot('07-tss-view-Esp0');
     await driver.collapseView('TSS');
   });
@@ -157,33 +166,38 @@ describe('end-to-end: the extension in a real VS Code (code-server + chromium)',
     await driver.expandView('Kernel Stack');
     // Right after the int, ESP points at the frame the CPU pushed: EIP, CS, EFLAGS, ESP, SS of ring 3,
     // which are the top fields of the _KTRAP_FRAME KiSystemService builds.
-    const text = await driver.findInView('Kernel Stack', /_KTRAP_FRAME/, 30_000);
-    assert.match(text, /_KTRAP_FRAME/);
+    const text = await driver.findInView('Kernel Stack', /_KTRAP_FRAME\.SegCs/, 30_000);
+    // The CS that int 2Eh pushed is ring 3's KGDT_R3_CODE | 3, in the frame's SegCs slot.
+    assert.match(text, /0000001B\s*_KTRAP_FRAME\.SegCs/);
+    await driver.scrollViewToTop('Kernel Stack');
+    await driver.settleView('Kernel Stack');
     await driver.screenshot('08-kernel-stack-trap-frame');
     process.stdout.write(`      kernel stack: ${text.split('\n').slice(0, 8).join(' | ')}\n`);
   });
 
-  it('hovering eax in readfile.asm shows its value: 0xB7, NtReadFile\'s service number', async function () {
+  it('hovering esp in systemcall.inc (the focused frame) shows the debug hover: TSS.Esp0 - 0x14', async function () {
+    if (!steppedIntoKernel || esp0 === undefined) this.skip();
+    await driver.openFile('kernel/systemcall.inc');
+    const line = driver.editorLine(/sub\s+esp,\s*TsPreviousPreviousMode/);
+    await line.waitFor({ state: 'visible', timeout: 10_000 });
+    const expected = (esp0! - 0x14).toString(16).toUpperCase().padStart(8, '0');
+    const hoverText = await driver.hoverToken(line, 'esp', '.debug-hover-widget', new RegExp(`0x${expected}\\b`, 'i'));
+    await driver.screenshot('09-debug-hover-esp-in-KiSystemService');
+    assert.match(hoverText, new RegExp(`0x${expected}\\b`, 'i'), `the debug hover over esp showed: ${JSON.stringify(hoverText)}`);
+  });
+
+  it('hovering eax in readfile.asm (not the focused frame\'s file) shows its value: 0xB7, NtReadFile\'s service number', async function () {
     if (!steppedIntoKernel) this.skip();
     await driver.openFile('programs/readfile.asm');
     const line = driver.editorLine(/push\s+eax\b/);
     await line.waitFor({ state: 'visible', timeout: 10_000 }).catch(async () => {
       // Not in sight: move to it (the file is short, but the editor may have kept a scroll position).
       const lines = readFileSync(join(harness.workspace, 'programs', 'readfile.asm'), 'utf8').split('\n');
-      await driver.goToLine(lines.findIndex((text) => /^\s*push eax\b/.test(text)) + 1);
+      await driver.goToLine(lines.findIndex((text) => /^\s*push\s+eax\b/.test(text)) + 1);
       await line.waitFor({ state: 'visible', timeout: 10_000 });
     });
-    const eaxToken = line.locator('span > span', { hasText: /^eax$/ }).first();
-    const hover = driver.page.locator('.debug-hover-widget, .monaco-hover').filter({ hasText: /\S/ }).first();
-    let hoverText = '';
-    // A hover needs the mouse to rest; move away and back if the first try showed nothing.
-    for (let attempt = 0; attempt < 3 && !/0x0*B7\b|\b183\b/i.test(hoverText); attempt++) {
-      await driver.page.mouse.move(5, 500);
-      await eaxToken.hover({ timeout: 10_000 });
-      await hover.waitFor({ state: 'visible', timeout: 10_000 }).catch(() => undefined);
-      hoverText = await hover.innerText({ timeout: 5_000 }).catch(() => '');
-    }
-    await driver.screenshot('09-hover-eax');
-    assert.match(hoverText, /0x0*B7\b|\b183\b/i, `the hover over eax showed: ${JSON.stringify(hoverText)}`);
+    const hoverText = await driver.hoverToken(line, 'eax', '.monaco-hover', /0x0*B7\b/i);
+    await driver.screenshot('10-hover-eax-in-readfile');
+    assert.match(hoverText, /eax = 0x0*B7\b/i, `the hover over eax showed: ${JSON.stringify(hoverText)}`);
   });
 });

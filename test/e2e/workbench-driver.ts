@@ -75,19 +75,25 @@ export class WorkbenchDriver {
     return this.page.locator('.tabs-container .tab.active', { hasText: fileName });
   }
 
-  /** Ctrl+G to a 1-based line in the active editor; the cursor lands at its start. */
+  /**
+   * Ctrl+G to a 1-based line in the active editor; the cursor lands at its start. The status bar shows
+   * the new position a moment after the jump, so this waits for it, and goes again if the jump was lost.
+   */
   async goToLine(line: number): Promise<void> {
-    await this.page.keyboard.press('Control+G');
-    const input = this.page.locator('.quick-input-widget input');
-    await input.waitFor({ state: 'visible', timeout: 10_000 });
-    await input.fill(`:${line}`);
-    // The input announces the target once it has read what was typed; an Enter before that is lost.
-    await this.page.locator(`.quick-input-widget input[aria-label*="line ${line}" i]`).waitFor({ state: 'visible', timeout: 10_000 }).catch(() => undefined);
     for (let attempt = 0; attempt < 3; attempt++) {
+      await this.page.keyboard.press('Control+G');
+      const input = this.page.locator('.quick-input-widget input');
+      await input.waitFor({ state: 'visible', timeout: 10_000 });
+      await input.fill(`:${line}`);
+      // The input announces the target once it has read what was typed; an Enter before that is lost.
+      await this.page.locator(`.quick-input-widget input[aria-label*="line ${line}" i]`).waitFor({ state: 'visible', timeout: 10_000 }).catch(() => undefined);
       await this.page.keyboard.press('Enter');
-      if (await input.waitFor({ state: 'hidden', timeout: 3_000 }).then(() => true, () => false)) return;
+      if (!(await input.waitFor({ state: 'hidden', timeout: 3_000 }).then(() => true, () => false))) await this.page.keyboard.press('Escape');
+      for (let poll = 0; poll < 20; poll++) {
+        if ((await this.cursorLine()) === line) return;
+        await this.page.waitForTimeout(150);
+      }
     }
-    await input.waitFor({ state: 'hidden', timeout: 5_000 });
   }
 
   /** The status bar shows `Ln N, Col M` for the active editor's cursor. */
@@ -148,29 +154,34 @@ export class WorkbenchDriver {
     const body = pane.locator('.pane-body');
     const deadline = Date.now() + timeoutMs;
     let seen = '';
+    const remember = (text: string): void => {
+      if (!seen.includes(text)) seen += `${text}\n`;
+    };
     for (;;) {
       const list = body.locator('.monaco-list').first();
       if ((await list.count()) > 0) {
-        await list.hover({ timeout: 5_000 }).catch(() => undefined);
-        // From the top, one wheel step at a time until the text is seen or the list stops moving.
-        for (let wheel = 0; wheel < 200; wheel++) {
+        // The list is virtualized: only the rows in sight are in the DOM. Walk it with the keyboard
+        // from its first row a page at a time, which never skips a row (a wheel step can).
+        await list.focus({ timeout: 5_000 }).catch(() => undefined);
+        await this.page.keyboard.press('Home');
+        await this.page.waitForTimeout(150);
+        // The first PageDown only moves the focus to the last row in sight; the list is at its end
+        // when two PageDowns in a row leave the text as it was.
+        let previous = '';
+        let unchanged = 0;
+        for (let page = 0; page < 400 && unchanged < 2; page++) {
           const text = await body.innerText({ timeout: 5_000 }).catch(() => '');
           if (pattern.test(text)) return text;
-          if (!seen.includes(text)) seen += `${text}\n`;
-          const before = await list.locator('.monaco-scrollable-element').first().evaluate((element) => element.querySelector('.monaco-list-rows')?.getAttribute('style') ?? '').catch(() => '');
-          if (wheel === 0) {
-            await this.page.mouse.wheel(0, -100_000);
-          } else {
-            await this.page.mouse.wheel(0, 200);
-          }
-          await this.page.waitForTimeout(120);
-          const after = await list.locator('.monaco-scrollable-element').first().evaluate((element) => element.querySelector('.monaco-list-rows')?.getAttribute('style') ?? '').catch(() => '');
-          if (wheel > 0 && before === after) break;
+          remember(text);
+          unchanged = text === previous ? unchanged + 1 : 0;
+          previous = text;
+          await this.page.keyboard.press('PageDown');
+          await this.page.waitForTimeout(150);
         }
       } else {
         const text = await body.innerText({ timeout: 5_000 }).catch(() => '');
         if (pattern.test(text)) return text;
-        if (!seen.includes(text)) seen += `${text}\n`;
+        remember(text);
       }
       if (Date.now() > deadline) throw new Error(`${title} view never showed ${pattern}; it showed:\n${seen.slice(0, 4000)}`);
       await this.page.waitForTimeout(500);
@@ -195,5 +206,38 @@ export class WorkbenchDriver {
   /** The active editor's line element showing `lineText` (the editor must have it scrolled into view). */
   editorLine(lineText: RegExp): Locator {
     return this.page.locator('.editor-group-container.active .monaco-editor .view-lines .view-line', { hasText: lineText }).first();
+  }
+
+  /**
+   * Rests the mouse on the token `token` of an editor line and returns the text of the hover `widget`
+   * (`.debug-hover-widget` or `.monaco-hover`) once it matches `expected`, or what it last showed.
+   */
+  async hoverToken(line: Locator, token: string, widget: string, expected: RegExp): Promise<string> {
+    const tokenSpan = line.locator('span > span', { hasText: new RegExp(`^${escapeRegExp(token)}$`) }).first();
+    const hover = this.page.locator(widget).filter({ hasText: /\S/ }).first();
+    let hoverText = '';
+    // A hover needs the mouse to rest; move away and back if a try showed nothing yet.
+    for (let attempt = 0; attempt < 4 && !expected.test(hoverText); attempt++) {
+      await this.page.mouse.move(5, 500);
+      await tokenSpan.hover({ timeout: 10_000 });
+      await hover.waitFor({ state: 'visible', timeout: 5_000 }).catch(() => undefined);
+      hoverText = await hover.innerText({ timeout: 2_000 }).catch(() => '');
+    }
+    return hoverText;
+  }
+
+  /**
+   * Waits until a view's list has drawn its rows again after scrolling (the virtualized list renders the
+   * rows in sight a frame or two after the wheel stops): the row count is the same twice running.
+   */
+  async settleView(title: string): Promise<void> {
+    const rows = this.pane(title).locator('.pane-body .monaco-list-row');
+    let previous = -1;
+    for (let attempt = 0; attempt < 20; attempt++) {
+      await this.page.waitForTimeout(150);
+      const count = await rows.count();
+      if (count > 1 && count === previous) return;
+      previous = count;
+    }
   }
 }
