@@ -10,7 +10,7 @@ import type { DecodedEntry } from './decoded-entry';
 import { NO_REGISTER, OPERAND_IMMEDIATE, OPERAND_MEMORY, OPERAND_REGISTER, OPERAND_SEGMENT_REGISTER } from './decoded-entry';
 import { ARITHMETIC_FLAGS, FLAG_CF } from './constants';
 import { TLB_VALID } from '../memory/paging';
-import { getCF, LAZY_ADD, LAZY_LOGIC, LAZY_SUB } from './flags';
+import { getCF, LAZY_ADD, LAZY_LOGIC, LAZY_SUB, testCondition as testConditionOf } from './flags';
 import { ALU_ADC, ALU_ADD, ALU_AND, ALU_CMP, ALU_OR, ALU_SBB, ALU_SUB, ALU_TEST, ALU_XOR } from './alu';
 import { HotIndex } from './hot-dispatch';
 
@@ -343,6 +343,19 @@ function emitInline(emitter: Emitter, entry: DecodedEntry, exitAfter: () => stri
 }
 
 /**
+ * Whether the block goes on past `entry`, a 32-bit conditional jump, into its fall-through: only when
+ * that instruction is decoded already (it ran before), fits the span and the block's bounds, and another
+ * instruction after the jump is left in the block's budget.
+ */
+function continuesPastBranch(entries: readonly (DecodedEntry | undefined)[], offset: number, bytes: number, span: number, count: number, entry: DecodedEntry): boolean {
+  if (entry.hot !== HotIndex.jumpConditional32 || entry.codeBits !== 32 || count + 2 > BLOCK_MAX_INSTRUCTIONS) return false;
+  const fallThrough = bytes + entry.length;
+  const following = entries[offset + fallThrough];
+  return following !== undefined && following.codeBits === 32 && offset + fallThrough + following.length <= span &&
+    fallThrough + following.length <= BLOCK_MAX_BYTES;
+}
+
+/**
  * Compiles the block starting at `entries[offset]` (the loop guarantees the head is cached there):
  * inline entries while they are decoded, inside `span` and 32-bit, then the first other entry as the
  * terminator. Stores the function and its extent on the head entry.
@@ -361,6 +374,24 @@ export function compileBlock(entries: readonly (DecodedEntry | undefined)[], off
   for (;;) {
     const entry = entries[offset + bytes];
     if (entry === undefined || offset + bytes + entry.length > span || bytes + entry.length > BLOCK_MAX_BYTES) break;
+    if (continuesPastBranch(entries, offset, bytes, span, count, entry)) {
+      // A conditional jump whose fall-through is decoded: the taken side leaves the block (a side exit),
+      // the other runs on, so a chain of rarely taken checks (the kernel path's) is one block.
+      const fallThrough = bytes + entry.length;
+      let condition = conditionExpression(emitter, entry.operation);
+      if (condition === null) {
+        lines.push(flushCode(emitter));
+        emitter.flagState = FlagState.InCpu;
+        condition = `testCondition(cpu, ${entry.operation})`;
+      }
+      lines.push(
+        `if (${condition}) { t = (e + ${fallThrough + entry.relative}) | 0; ` +
+        `if ((t >>> 0) > cpu.segLimit[1]) { cpu.eip = (e + ${bytes}) | 0; n = ${count}; cpu.raise(13, 0); } ` +
+        `${flushCode(emitter)} cpu.eip = t; return ${count + 1}; }`);
+      bytes = fallThrough;
+      count++;
+      continue;
+    }
     if (!canInline(entry)) {
       if (readsInstructionCount(entry)) {
         // The time-stamp counter is instructionCount + what this run retired, which only the
@@ -491,17 +522,17 @@ export function compileBlock(entries: readonly (DecodedEntry | undefined)[], off
     '  }',
     '};',
   ].join('\n');
-  type BlockFactory = (carry: typeof getCF, terminate: DecodedEntry['handler'] | null, terminatorEntry: DecodedEntry | null, called: readonly DecodedEntry[]) => CompiledBlock;
+  type BlockFactory = (carry: typeof getCF, testCondition: typeof testConditionOf, terminate: DecodedEntry['handler'] | null, terminatorEntry: DecodedEntry | null, called: readonly DecodedEntry[]) => CompiledBlock;
   let factory: BlockFactory;
   try {
-    factory = new Function('getCF', 'terminate', 'terminatorEntry', 'called', source) as BlockFactory;
+    factory = new Function('getCF', 'testCondition', 'terminate', 'terminatorEntry', 'called', source) as BlockFactory;
   } catch {
     // A host that forbids code generation from strings (node --disallow-code-generation-from-strings)
     // keeps this head in the interpreter, which gives the same results more slowly.
     head.heat = -1;
     return;
   }
-  head.block = factory(getCF, terminator === null ? null : terminator.handler, terminator, called);
+  head.block = factory(getCF, testConditionOf, terminator === null ? null : terminator.handler, terminator, called);
   head.blockLength = count;
   head.blockBytes = bytes;
 }

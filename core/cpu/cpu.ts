@@ -832,7 +832,13 @@ export class Cpu {
   }
 
   /** Supervisor (implicit) accesses to system structures: GDT, IDT, TSS. */
-  readSystem32(linear: number): number { return this.readLinear(linear, 4, false); }
+  readSystem32(linear: number): number {
+    // Descriptor and gate reads on every segment load: an aligned dword on a mapped, unwatched page is
+    // read straight through the TLB (supervisor reads need only a valid entry).
+    const entry = this.tlb[linear >>> 12];
+    if ((entry & (TLB_VALID | TLB_READ_HOOK)) === TLB_VALID && (linear & 3) === 0) return this.ramDwords[((entry & -4096) ^ linear) >> 2];
+    return this.readLinear(linear, 4, false);
+  }
   readSystem16(linear: number): number { return this.readLinear(linear, 2, false); }
   writeSystem32(linear: number, value: number): void { this.writeLinear(linear, 4, value, false); }
 
