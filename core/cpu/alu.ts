@@ -167,16 +167,18 @@ export function dec32(cpu: Cpu, entry: DecodedEntry): void {
 function incGeneric(cpu: Cpu, entry: DecodedEntry): void {
   const a = readOperand0(cpu, entry);
   const result = (a + 1) | 0;
-  setLazyFlagsKeepCarry(cpu, LAZY_ADD, entry.size0, a, 1, result);
+  // A faulting memory write leaves EFLAGS untouched (the write comes first).
   writeOperand0(cpu, entry, result);
+  setLazyFlagsKeepCarry(cpu, LAZY_ADD, entry.size0, a, 1, result);
   advance(cpu, entry);
 }
 
 function decGeneric(cpu: Cpu, entry: DecodedEntry): void {
   const a = readOperand0(cpu, entry);
   const result = (a - 1) | 0;
-  setLazyFlagsKeepCarry(cpu, LAZY_SUB, entry.size0, a, 1, result);
+  // A faulting memory write leaves EFLAGS untouched (the write comes first).
   writeOperand0(cpu, entry, result);
+  setLazyFlagsKeepCarry(cpu, LAZY_SUB, entry.size0, a, 1, result);
   advance(cpu, entry);
 }
 

@@ -8,9 +8,9 @@
 import type { Cpu } from './cpu';
 import type { DecodedEntry } from './decoded-entry';
 import { NO_REGISTER, OPERAND_IMMEDIATE, OPERAND_MEMORY, OPERAND_REGISTER, OPERAND_SEGMENT_REGISTER } from './decoded-entry';
-import { ARITHMETIC_FLAGS, FLAG_CF } from './constants';
+import { ARITHMETIC_FLAGS, FLAG_AF, FLAG_CF, FLAG_OF, FLAG_PF, FLAG_SF, FLAG_ZF } from './constants';
 import { TLB_VALID } from '../memory/paging';
-import { getCF, LAZY_ADD, LAZY_LOGIC, LAZY_SUB, testCondition as testConditionOf } from './flags';
+import { getCF, LAZY_ADD, LAZY_LOGIC, LAZY_SUB, maskOf as maskOfSize, testCondition as testConditionOf } from './flags';
 import { ALU_ADC, ALU_ADD, ALU_AND, ALU_CMP, ALU_OR, ALU_SBB, ALU_SUB, ALU_TEST, ALU_XOR } from './alu';
 import { HotIndex } from './hot-dispatch';
 
@@ -38,6 +38,8 @@ interface Emitter {
   flagState: FlagState;
   /** Lazy kind of the pending local state (valid unless InCpu). */
   flagKind: number;
+  /** Sign bit of the pending local state's operand size (0x80, 0x8000 or bit 31). */
+  flagSign: number;
   /** Segments whose base and access ends the block's prologue loads. */
   segments: Set<number>;
 }
@@ -64,6 +66,40 @@ function writeCode(emitter: Emitter, segment: number, offset: string, value: str
     `else { cpu.write32(${segment}, ${offset}, ${value}); if (cpu.attention !== 0) { ${exit} } }`;
 }
 
+/**
+ * A byte or word read of segment:offset into `target`: the fast paths of Cpu.read8 / read16 (a word
+ * that crosses a page goes through read16), everything else through them.
+ */
+function readSizedCode(emitter: Emitter, target: string, segment: number, offset: string, size: number): string {
+  if (size === 4) return readCode(emitter, target, segment, offset);
+  emitter.segments.add(segment);
+  const start = `l = (base${segment} + ${offset}) | 0; q = tlb[l >>> 12]; `;
+  if (size === 1) {
+    return start + `if ((${offset} >>> 0) <= readEnd${segment} && (q & readMask) === ${TLB_VALID}) ${target} = bytes[(q & -4096) ^ l]; ` +
+      `else ${target} = cpu.read8(${segment}, ${offset});`;
+  }
+  return start + `if ((${offset} >>> 0) + 1 <= readEnd${segment} && (q & readMask) === ${TLB_VALID} && (l & 0xFFF) !== 0xFFF) ` +
+    `{ l = (q & -4096) ^ l; ${target} = bytes[l] | (bytes[l + 1] << 8); } else ${target} = cpu.read16(${segment}, ${offset});`;
+}
+
+/** The byte and word counterparts of writeCode (same exit rule: only the slow path can hit decoded code). */
+function writeSizedCode(emitter: Emitter, segment: number, offset: string, value: string, size: number, exit: string): string {
+  if (size === 4) return writeCode(emitter, segment, offset, value, exit);
+  emitter.segments.add(segment);
+  const start = `l = (base${segment} + ${offset}) | 0; q = tlb[l >>> 12]; `;
+  const slow = `else { cpu.write${size * 8}(${segment}, ${offset}, ${value}); if (cpu.attention !== 0) { ${exit} } }`;
+  if (size === 1) {
+    return start + `if ((${offset} >>> 0) <= writeEnd${segment} && (q & writeMask) === ${TLB_VALID}) bytes[(q & -4096) ^ l] = ${value}; ${slow}`;
+  }
+  return start + `if ((${offset} >>> 0) + 1 <= writeEnd${segment} && (q & writeMask) === ${TLB_VALID} && (l & 0xFFF) !== 0xFFF) ` +
+    `{ l = (q & -4096) ^ l; bytes[l] = ${value}; bytes[l + 1] = ${value} >> 8; } ${slow}`;
+}
+
+/** A register operand of `size` bytes as an lvalue (index as the decoder gave it: AH is byte 1). */
+function registerCode(size: number, index: number): string {
+  return size === 4 ? `r[${index}]` : size === 2 ? `r16[${index}]` : `r8[${index}]`;
+}
+
 /** The effective address expression of the entry's memory operand (r is cpu.r32). */
 function addressExpression(entry: DecodedEntry): string {
   const terms: string[] = [];
@@ -77,7 +113,7 @@ function addressExpression(entry: DecodedEntry): string {
 function flushCode(emitter: Emitter): string {
   if (emitter.flagState === FlagState.InCpu) return '';
   const carry = emitter.flagState === FlagState.LocalKeepCarry ? 'cpu.flags = (cpu.flags & -2) | fc; ' : '';
-  return `${carry}cpu.lazyKind = fk; cpu.lazySign = ${SIGN_BIT_32}; cpu.lazyA = fa; cpu.lazyB = fb; cpu.lazyResult = fr; cpu.lazyFlags = fm; fm = 0;`;
+  return `${carry}cpu.lazyKind = fk; cpu.lazySign = ${emitter.flagSign}; cpu.lazyA = fa; cpu.lazyB = fb; cpu.lazyResult = fr; cpu.lazyFlags = fm; fm = 0;`;
 }
 
 /** CF of the current flag state as a 0/1 expression. */
@@ -86,18 +122,43 @@ function carryExpression(emitter: Emitter): string {
     case FlagState.InCpu: return 'getCF(cpu)';
     case FlagState.LocalKeepCarry: return 'fc';
     default:
-      if (emitter.flagKind === LAZY_ADD) return `((((fa & fb) | ((fa | fb) & ~fr)) & ${SIGN_BIT_32}) !== 0 ? 1 : 0)`;
-      if (emitter.flagKind === LAZY_SUB) return `((((~fa & fb) | ((~fa | fb) & fr)) & ${SIGN_BIT_32}) !== 0 ? 1 : 0)`;
+      if (emitter.flagKind === LAZY_ADD) return `((((fa & fb) | ((fa | fb) & ~fr)) & ${emitter.flagSign}) !== 0 ? 1 : 0)`;
+      if (emitter.flagKind === LAZY_SUB) return `((((~fa & fb) | ((~fa | fb) & fr)) & ${emitter.flagSign}) !== 0 ? 1 : 0)`;
       return '0';
   }
 }
 
-/** Records a 32-bit result in the flag locals (all six flags, or all but CF for inc/dec). */
-function setFlags(emitter: Emitter, kind: number, a: string, b: string, result: string, keepCarry: boolean): void {
-  if (keepCarry) emitter.lines.push(`fc = ${carryExpression(emitter)};`);
-  emitter.lines.push(`fk = ${kind}; fa = ${a}; fb = ${b}; fr = ${result}; fm = ${keepCarry ? LAZY_KEEP_CARRY : LAZY_ALL};`);
+/**
+ * Records a result in the flag locals (all six flags, or all but CF for inc/dec): `result` is masked to
+ * the operand size, whose sign bit is `sign`.
+ */
+function setFlags(emitter: Emitter, kind: number, a: string, b: string, result: string, keepCarry: boolean, sign = SIGN_BIT_32): void {
+  emitter.lines.push(flagsCode(emitter, kind, a, b, result, keepCarry, sign));
+}
+
+/** setFlags' code as a string (the state moves on as if it were emitted). */
+function flagsCode(emitter: Emitter, kind: number, a: string, b: string, result: string, keepCarry: boolean, sign = SIGN_BIT_32): string {
+  const carry = keepCarry ? `fc = ${carryExpression(emitter)}; ` : '';
   emitter.flagState = keepCarry ? FlagState.LocalKeepCarry : FlagState.Local;
   emitter.flagKind = kind;
+  emitter.flagSign = sign;
+  return `${carry}fk = ${kind}; fa = ${a}; fb = ${b}; fr = ${result}; fg = ${sign}; fm = ${keepCarry ? LAZY_KEEP_CARRY : LAZY_ALL};`;
+}
+
+/**
+ * A memory write followed by the flags of the same instruction: a faulting write leaves EFLAGS as they
+ * were, and the exit after the write (a store into decoded code) carries the new flags.
+ */
+function emitWriteThenFlags(emitter: Emitter, write: (exit: string) => string, exitAfter: () => string,
+  kind: number, a: string, b: string, result: string, keepCarry: boolean, sign: number): void {
+  const saved = { state: emitter.flagState, kind: emitter.flagKind, sign: emitter.flagSign };
+  const flagLine = flagsCode(emitter, kind, a, b, result, keepCarry, sign);
+  const exit = `${flagLine} ${exitAfter()}`;
+  emitter.flagState = saved.state;
+  emitter.flagKind = saved.kind;
+  emitter.flagSign = saved.sign;
+  emitter.lines.push(write(exit));
+  setFlags(emitter, kind, a, b, result, keepCarry, sign);
 }
 
 /**
@@ -107,11 +168,19 @@ function setFlags(emitter: Emitter, kind: number, a: string, b: string, result: 
 function conditionExpression(emitter: Emitter, cc: number): string | null {
   if (emitter.flagState === FlagState.InCpu) return null;
   const kind = emitter.flagKind;
-  const carry = emitter.flagState === FlagState.LocalKeepCarry ? '(fc !== 0)'
-    : kind === LAZY_ADD ? '((fr >>> 0) < (fa >>> 0))' : kind === LAZY_SUB ? '((fa >>> 0) < (fb >>> 0))' : 'false';
-  const overflow = kind === LAZY_ADD ? '(((fa ^ fr) & (fb ^ fr)) < 0)' : kind === LAZY_SUB ? '(((fa ^ fb) & (fa ^ fr)) < 0)' : 'false';
+  const wide = emitter.flagSign === SIGN_BIT_32;
+  const bit = emitter.flagSign;
+  let carry: string;
+  if (emitter.flagState === FlagState.LocalKeepCarry) carry = '(fc !== 0)';
+  else if (kind === LAZY_LOGIC) carry = 'false';
+  else if (wide) carry = kind === LAZY_ADD ? '((fr >>> 0) < (fa >>> 0))' : '((fa >>> 0) < (fb >>> 0))';
+  else carry = `(${carryExpression(emitter)} !== 0)`;
+  let overflow: string;
+  if (kind === LAZY_LOGIC) overflow = 'false';
+  else if (wide) overflow = kind === LAZY_ADD ? '(((fa ^ fr) & (fb ^ fr)) < 0)' : '(((fa ^ fb) & (fa ^ fr)) < 0)';
+  else overflow = kind === LAZY_ADD ? `(((fa ^ fr) & (fb ^ fr) & ${bit}) !== 0)` : `(((fa ^ fb) & (fa ^ fr) & ${bit}) !== 0)`;
   const zero = '(fr === 0)';
-  const sign = '(fr < 0)';
+  const sign = wide ? '(fr < 0)' : `((fr & ${bit}) !== 0)`;
   let condition: string;
   switch (cc >> 1) {
     case 0: condition = overflow; break;
@@ -162,16 +231,41 @@ function canInline(entry: DecodedEntry): boolean {
 }
 
 /** Forms the compiler emits inline that have no hot handler of their own (they run through generic ones). */
-const enum ExtraForm { None, PushImmediate32, PushMemory32, MoveMemoryImmediate32 }
+const enum ExtraForm { None, PushImmediate32, PushMemory32, MoveMemoryImmediate32, SizedAlu, SizedMove, IncDec, ShiftImmediate32 }
+
+const SHIFT_LEFT = 4;
+const SHIFT_RIGHT = 5;
+const SHIFT_ARITHMETIC_RIGHT = 7;
+const INLINE_ALU_MNEMONICS: ReadonlySet<string> = new Set(['add', 'or', 'and', 'sub', 'xor', 'cmp', 'test']);
+
+/** A register, memory or (as the source) immediate operand slot the inline code can read and write. */
+function plainOperand(kind: number): boolean {
+  return kind === OPERAND_REGISTER || kind === OPERAND_MEMORY;
+}
 
 function extraInlineForm(entry: DecodedEntry): ExtraForm {
-  if (entry.operandBytes !== 4 || entry.addressMask !== -1) return ExtraForm.None;
+  if (entry.addressMask !== -1) return ExtraForm.None;
   const mnemonic = entry.form.mnemonic;
-  if (mnemonic === 'push') {
-    if (entry.kind0 === OPERAND_IMMEDIATE) return ExtraForm.PushImmediate32;
-    if (entry.kind0 === OPERAND_MEMORY && entry.size0 === 4) return ExtraForm.PushMemory32;
-  } else if (mnemonic === 'mov' && entry.kind0 === OPERAND_MEMORY && entry.size0 === 4 && entry.kind1 === OPERAND_IMMEDIATE) {
-    return ExtraForm.MoveMemoryImmediate32;
+  if (entry.operandBytes === 4) {
+    if (mnemonic === 'push') {
+      if (entry.kind0 === OPERAND_IMMEDIATE) return ExtraForm.PushImmediate32;
+      if (entry.kind0 === OPERAND_MEMORY && entry.size0 === 4) return ExtraForm.PushMemory32;
+    } else if (mnemonic === 'mov' && entry.kind0 === OPERAND_MEMORY && entry.size0 === 4 && entry.kind1 === OPERAND_IMMEDIATE) {
+      return ExtraForm.MoveMemoryImmediate32;
+    } else if ((mnemonic === 'shl' || mnemonic === 'sal' || mnemonic === 'shr' || mnemonic === 'sar') && entry.kind0 === OPERAND_REGISTER &&
+      entry.size0 === 4 && entry.kind1 === OPERAND_IMMEDIATE) {
+      return ExtraForm.ShiftImmediate32;
+    }
+  }
+  if (entry.form.operands.length === 2 && plainOperand(entry.kind0) && entry.size0 < 4 &&
+    (entry.kind1 === OPERAND_IMMEDIATE || (plainOperand(entry.kind1) && entry.size1 === entry.size0)) &&
+    !(entry.kind0 === OPERAND_MEMORY && entry.kind1 === OPERAND_MEMORY)) {
+    if (mnemonic === 'mov') return ExtraForm.SizedMove;
+    if (INLINE_ALU_MNEMONICS.has(mnemonic) && inlineAluOperation(entry.operation)) return ExtraForm.SizedAlu;
+  }
+  if ((mnemonic === 'inc' || mnemonic === 'dec') && entry.form.operands.length === 1 &&
+    ((entry.kind0 === OPERAND_MEMORY && entry.size0 > 0) || (entry.kind0 === OPERAND_REGISTER && entry.size0 < 4))) {
+    return ExtraForm.IncDec;
   }
   return ExtraForm.None;
 }
@@ -224,7 +318,11 @@ function touchesMemory(entry: DecodedEntry): boolean {
     case HotIndex.aluRegisterMemory32: case HotIndex.aluMemory32:
       return true;
     default:
-      return extraInlineForm(entry) !== ExtraForm.None;
+      switch (extraInlineForm(entry)) {
+        case ExtraForm.None: case ExtraForm.ShiftImmediate32: return false;
+        case ExtraForm.PushImmediate32: case ExtraForm.PushMemory32: case ExtraForm.MoveMemoryImmediate32: return true;
+        default: return entry.kind0 === OPERAND_MEMORY || entry.kind1 === OPERAND_MEMORY;
+      }
   }
 }
 
@@ -278,16 +376,7 @@ function emitInline(emitter: Emitter, entry: DecodedEntry, exitAfter: () => stri
       const alu = aluExpression(operation, 'a', 'b')!;
       lines.push(`v = ${alu.result};`);
       if (operation >= ALU_CMP) { setFlags(emitter, alu.kind, 'a', 'b', 'v', false); return; }
-      // The write comes before the flags so a faulting write leaves EFLAGS as they were; the exit after
-      // it (a write into decoded code) must carry this instruction's flags, set here first.
-      const saved = { state: emitter.flagState, kind: emitter.flagKind };
-      setFlags(emitter, alu.kind, 'a', 'b', 'v', false);
-      const flagLine = lines.pop()!;
-      const exit = `${flagLine} ${exitAfter()}`;
-      emitter.flagState = saved.state;
-      emitter.flagKind = saved.kind;
-      lines.push(writeCode(emitter, entry.segment, 't', 'v', exit));
-      setFlags(emitter, alu.kind, 'a', 'b', 'v', false);
+      emitWriteThenFlags(emitter, (exit) => writeCode(emitter, entry.segment, 't', 'v', exit), exitAfter, alu.kind, 'a', 'b', 'v', false, SIGN_BIT_32);
       return;
     }
     case HotIndex.inc32:
@@ -337,6 +426,70 @@ function emitInline(emitter: Emitter, entry: DecodedEntry, exitAfter: () => stri
     case ExtraForm.MoveMemoryImmediate32:
       lines.push(`t = ${addressExpression(entry)};`, writeCode(emitter, entry.segment, 't', String(entry.arg1 | 0), exitAfter()));
       return;
+    case ExtraForm.SizedMove: {
+      const size = entry.size0;
+      const source = entry.kind1 === OPERAND_IMMEDIATE ? String(entry.arg1 & maskOfSize(size)) : entry.kind1 === OPERAND_REGISTER ? registerCode(size, y) : null;
+      if (entry.kind0 === OPERAND_REGISTER) {
+        if (source !== null) lines.push(`${registerCode(size, x)} = ${source};`);
+        else lines.push(`t = ${addressExpression(entry)};`, readSizedCode(emitter, registerCode(size, x), entry.segment, 't', size));
+      } else {
+        lines.push(`t = ${addressExpression(entry)};`, writeSizedCode(emitter, entry.segment, 't', source!, size, exitAfter()));
+      }
+      return;
+    }
+    case ExtraForm.SizedAlu: {
+      const size = entry.size0;
+      const mask = maskOfSize(size);
+      const sign = size === 2 ? 0x8000 : 0x80;
+      const destination = entry.kind0 === OPERAND_REGISTER ? registerCode(size, x) : null;
+      if (destination === null) lines.push(`t = ${addressExpression(entry)};`, readSizedCode(emitter, 'a', entry.segment, 't', size));
+      else lines.push(`a = ${destination};`);
+      if (entry.kind1 === OPERAND_IMMEDIATE) lines.push(`b = ${entry.arg1 & mask};`);
+      else if (entry.kind1 === OPERAND_REGISTER) lines.push(`b = ${registerCode(size, y)};`);
+      else lines.push(`t = ${addressExpression(entry)};`, readSizedCode(emitter, 'b', entry.segment, 't', size));
+      const alu = aluExpression(operation, 'a', 'b')!;
+      lines.push(`v = (${alu.result}) & ${mask};`);
+      if (operation >= ALU_CMP) { setFlags(emitter, alu.kind, 'a', 'b', 'v', false, sign); return; }
+      if (destination !== null) {
+        lines.push(`${destination} = v;`);
+        setFlags(emitter, alu.kind, 'a', 'b', 'v', false, sign);
+        return;
+      }
+      emitWriteThenFlags(emitter, (exit) => writeSizedCode(emitter, entry.segment, 't', 'v', size, exit), exitAfter, alu.kind, 'a', 'b', 'v', false, sign);
+      return;
+    }
+    case ExtraForm.IncDec: {
+      const size = entry.size0;
+      const mask = maskOfSize(size);
+      const sign = size === 4 ? SIGN_BIT_32 : size === 2 ? 0x8000 : 0x80;
+      const kind = entry.form.mnemonic === 'inc' ? LAZY_ADD : LAZY_SUB;
+      const result = `v = (a ${kind === LAZY_ADD ? '+' : '-'} 1) & ${mask};`;
+      if (entry.kind0 === OPERAND_REGISTER) {
+        lines.push(`a = ${registerCode(size, x)}; ${result} ${registerCode(size, x)} = v;`);
+        setFlags(emitter, kind, 'a', '1', 'v', true, sign);
+        return;
+      }
+      lines.push(`t = ${addressExpression(entry)};`, readSizedCode(emitter, 'a', entry.segment, 't', size), result);
+      emitWriteThenFlags(emitter, (exit) => writeSizedCode(emitter, entry.segment, 't', 'v', size, exit), exitAfter, kind, 'a', '1', 'v', true, sign);
+      return;
+    }
+    case ExtraForm.ShiftImmediate32: {
+      // The count is known here: masked to 0 the instruction changes nothing. Otherwise all six flags
+      // are set (CF and OF explicitly, as shiftCompute does), so the pending local ones are dropped.
+      const count = entry.arg1 & 0x1F;
+      if (count === 0) return;
+      let code: string;
+      switch (operation) {
+        case SHIFT_LEFT: code = `a = r[${x}]; v = a << ${count}; b = (a >>> ${32 - count}) & 1; t = (v < 0 ? 1 : 0) ^ b;`; break;
+        case SHIFT_RIGHT: code = `a = r[${x}]; v = (a >>> ${count}) | 0; b = (a >>> ${count - 1}) & 1; t = a < 0 ? 1 : 0;`; break;
+        case SHIFT_ARITHMETIC_RIGHT: code = `a = r[${x}]; v = a >> ${count}; b = (a >> ${count - 1}) & 1; t = 0;`; break;
+        default: throw new Error(`block compiler: shift operation ${operation} is not inlinable`);
+      }
+      lines.push(code, `r[${x}] = v; fm = 0; cpu.flags = (cpu.flags & ${~(FLAG_CF | FLAG_OF)}) | b | (t << 11); ` +
+        `cpu.lazyKind = ${LAZY_LOGIC}; cpu.lazySign = ${SIGN_BIT_32}; cpu.lazyA = 0; cpu.lazyB = 0; cpu.lazyResult = v; cpu.lazyFlags = ${FLAG_ZF | FLAG_SF | FLAG_PF | FLAG_AF};`);
+      emitter.flagState = FlagState.InCpu;
+      return;
+    }
     default:
       throw new Error(`block compiler: entry with hot index ${entry.hot} is not inlinable`);
   }
@@ -363,7 +516,7 @@ function continuesPastBranch(entries: readonly (DecodedEntry | undefined)[], off
 export function compileBlock(entries: readonly (DecodedEntry | undefined)[], offset: number, span: number): void {
   const head = entries[offset]!;
   if (head.codeBits !== 32) { head.heat = -1; return; }
-  const emitter: Emitter = { lines: [], flagState: FlagState.InCpu, flagKind: 0, segments: new Set<number>() };
+  const emitter: Emitter = { lines: [], flagState: FlagState.InCpu, flagKind: 0, flagSign: SIGN_BIT_32, segments: new Set<number>() };
   const lines = emitter.lines;
   let bytes = 0;
   let count = 0;
@@ -503,11 +656,11 @@ export function compileBlock(entries: readonly (DecodedEntry | undefined)[], off
   const source = [
     ...called.map((_, slot) => `const h${slot} = called[${slot}].handler, x${slot} = called[${slot}];`),
     'return function compiledBlock(cpu) {',
-    '  const r = cpu.r32;',
+    '  const r = cpu.r32, r8 = cpu.r8, r16 = cpu.r16;',
     '  const e = cpu.eip;',
-    '  let a = 0, b = 0, v = 0, t = 0, l = 0, q = 0, fk = 0, fa = 0, fb = 0, fr = 0, fm = 0, fc = 0, n = 0;',
+    '  let a = 0, b = 0, v = 0, t = 0, l = 0, q = 0, fk = 0, fa = 0, fb = 0, fr = 0, fg = 0, fm = 0, fc = 0, n = 0;',
     ...(emitter.segments.size === 0 ? [] : [
-      '  const tlb = cpu.tlb, dwords = cpu.memory.dwords;',
+      '  const tlb = cpu.tlb, dwords = cpu.memory.dwords, bytes = cpu.memory.bytes;',
       `  let readMask = cpu.readMask, writeMask = cpu.writeMask;`,
       ...[...emitter.segments].map((segment) => `  let base${segment} = 0, readEnd${segment} = 0, writeEnd${segment} = 0;`),
       `  ${segmentLoads.join(' ')}`,
@@ -516,7 +669,7 @@ export function compileBlock(entries: readonly (DecodedEntry | undefined)[], off
     ...lines.filter((line) => line !== '').map((line) => `    ${line === RELOAD_SEGMENTS ? reload : line}`),
     '  } catch (signal) {',
     // Flags pending in locals at the fault are the flags before the faulting instruction.
-    `    if (fm !== 0) { if (fm !== ${LAZY_ALL}) cpu.flags = (cpu.flags & -2) | fc; cpu.lazyKind = fk; cpu.lazySign = ${SIGN_BIT_32}; cpu.lazyA = fa; cpu.lazyB = fb; cpu.lazyResult = fr; cpu.lazyFlags = fm; }`,
+    `    if (fm !== 0) { if (fm !== ${LAZY_ALL}) cpu.flags = (cpu.flags & -2) | fc; cpu.lazyKind = fk; cpu.lazySign = fg; cpu.lazyA = fa; cpu.lazyB = fb; cpu.lazyResult = fr; cpu.lazyFlags = fm; }`,
     '    cpu.blockRetired = n;',
     '    throw signal;',
     '  }',
