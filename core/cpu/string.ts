@@ -121,6 +121,9 @@ function stringInstruction(cpu: Cpu, entry: DecodedEntry): void {
   advance(cpu, entry);
 }
 
+/** Copies up to this many aligned dwords run as a plain loop (copyWithin pays off above it). */
+const SHORT_COPY_DWORDS = 16;
+
 /**
  * rep movsd, forward, 32-bit addresses: copies whole runs inside one source and one destination page
  * when both TLB entries allow the fast path (no hooks, no code on the target page). Returns dwords copied.
@@ -151,8 +154,16 @@ function copyDwordsFast(cpu: Cpu, entry: DecodedEntry, count: number, batch: num
     if (destinationPhysical - sourcePhysical < 4) return 0;
     n = Math.min(n, Math.floor((destinationPhysical - sourcePhysical) / 4));
   }
-  const bytes = cpu.memory.bytes;
-  bytes.copyWithin(destinationPhysical, sourcePhysical, sourcePhysical + n * 4);
+  if (n <= SHORT_COPY_DWORDS && ((sourcePhysical | destinationPhysical) & 3) === 0) {
+    // A system call's few argument dwords: a loop costs less than copyWithin's fixed overhead, and
+    // copying forwards one element at a time is what the instruction does anyway.
+    const dwords = cpu.memory.dwords;
+    const from = sourcePhysical >> 2;
+    const to = destinationPhysical >> 2;
+    for (let i = 0; i < n; i++) dwords[to + i] = dwords[from + i];
+  } else {
+    cpu.memory.bytes.copyWithin(destinationPhysical, sourcePhysical, sourcePhysical + n * 4);
+  }
   r[6] = (esi + n * 4) | 0;
   r[7] = (edi + n * 4) | 0;
   r[1] = (count - n) | 0;
