@@ -8,9 +8,9 @@
 import type { Cpu } from './cpu';
 import type { DecodedEntry } from './decoded-entry';
 import { NO_REGISTER, OPERAND_IMMEDIATE, OPERAND_MEMORY, OPERAND_REGISTER, OPERAND_SEGMENT_REGISTER } from './decoded-entry';
-import { ARITHMETIC_FLAGS, FLAG_AF, FLAG_CF, FLAG_OF, FLAG_PF, FLAG_SF, FLAG_ZF } from './constants';
+import { ARITHMETIC_FLAGS, FLAG_AF, FLAG_CF, FLAG_OF, FLAG_PF, FLAG_RF, FLAG_SF, FLAG_VM, FLAG_ZF } from './constants';
 import { TLB_VALID } from '../memory/paging';
-import { getCF, LAZY_ADD, LAZY_LOGIC, LAZY_SUB, maskOf as maskOfSize, testCondition as testConditionOf } from './flags';
+import { getCF, LAZY_ADD, LAZY_LOGIC, LAZY_SUB, maskOf as maskOfSize, readEflags, testCondition as testConditionOf } from './flags';
 import { ALU_ADC, ALU_ADD, ALU_AND, ALU_CMP, ALU_OR, ALU_SBB, ALU_SUB, ALU_TEST, ALU_XOR } from './alu';
 import { HotIndex } from './hot-dispatch';
 
@@ -231,7 +231,7 @@ function canInline(entry: DecodedEntry): boolean {
 }
 
 /** Forms the compiler emits inline that have no hot handler of their own (they run through generic ones). */
-const enum ExtraForm { None, PushImmediate32, PushMemory32, MoveMemoryImmediate32, SizedAlu, SizedMove, IncDec, ShiftImmediate32 }
+const enum ExtraForm { None, PushImmediate32, PushMemory32, MoveMemoryImmediate32, PushFlags32, SizedAlu, SizedMove, IncDec, ShiftImmediate32 }
 
 const SHIFT_LEFT = 4;
 const SHIFT_RIGHT = 5;
@@ -250,6 +250,8 @@ function extraInlineForm(entry: DecodedEntry): ExtraForm {
     if (mnemonic === 'push') {
       if (entry.kind0 === OPERAND_IMMEDIATE) return ExtraForm.PushImmediate32;
       if (entry.kind0 === OPERAND_MEMORY && entry.size0 === 4) return ExtraForm.PushMemory32;
+    } else if (mnemonic === 'pushf') {
+      return ExtraForm.PushFlags32;
     } else if (mnemonic === 'mov' && entry.kind0 === OPERAND_MEMORY && entry.size0 === 4 && entry.kind1 === OPERAND_IMMEDIATE) {
       return ExtraForm.MoveMemoryImmediate32;
     } else if ((mnemonic === 'shl' || mnemonic === 'sal' || mnemonic === 'shr' || mnemonic === 'sar') && entry.kind0 === OPERAND_REGISTER &&
@@ -320,7 +322,7 @@ function touchesMemory(entry: DecodedEntry): boolean {
     default:
       switch (extraInlineForm(entry)) {
         case ExtraForm.None: case ExtraForm.ShiftImmediate32: return false;
-        case ExtraForm.PushImmediate32: case ExtraForm.PushMemory32: case ExtraForm.MoveMemoryImmediate32: return true;
+        case ExtraForm.PushImmediate32: case ExtraForm.PushMemory32: case ExtraForm.MoveMemoryImmediate32: case ExtraForm.PushFlags32: return true;
         default: return entry.kind0 === OPERAND_MEMORY || entry.kind1 === OPERAND_MEMORY;
       }
   }
@@ -425,6 +427,13 @@ function emitInline(emitter: Emitter, entry: DecodedEntry, exitAfter: () => stri
       return;
     case ExtraForm.MoveMemoryImmediate32:
       lines.push(`t = ${addressExpression(entry)};`, writeCode(emitter, entry.segment, 't', String(entry.arg1 | 0), exitAfter()));
+      return;
+    case ExtraForm.PushFlags32:
+      // pushfd: EFLAGS with every lazy flag evaluated, VM and RF read as 0 (stack.ts pushFlags).
+      lines.push(flushCode(emitter));
+      emitter.flagState = FlagState.InCpu;
+      lines.push(`t = (r[4] - 4) | 0; v = readEflags(cpu) & ${~(FLAG_VM | FLAG_RF)};`,
+        writeCode(emitter, 2, 't', 'v', `r[4] = t; ${exitAfter()}`), 'r[4] = t;');
       return;
     case ExtraForm.SizedMove: {
       const size = entry.size0;
@@ -675,17 +684,17 @@ export function compileBlock(entries: readonly (DecodedEntry | undefined)[], off
     '  }',
     '};',
   ].join('\n');
-  type BlockFactory = (carry: typeof getCF, testCondition: typeof testConditionOf, terminate: DecodedEntry['handler'] | null, terminatorEntry: DecodedEntry | null, called: readonly DecodedEntry[]) => CompiledBlock;
+  type BlockFactory = (carry: typeof getCF, testCondition: typeof testConditionOf, eflags: typeof readEflags, terminate: DecodedEntry['handler'] | null, terminatorEntry: DecodedEntry | null, called: readonly DecodedEntry[]) => CompiledBlock;
   let factory: BlockFactory;
   try {
-    factory = new Function('getCF', 'testCondition', 'terminate', 'terminatorEntry', 'called', source) as BlockFactory;
+    factory = new Function('getCF', 'testCondition', 'readEflags', 'terminate', 'terminatorEntry', 'called', source) as BlockFactory;
   } catch {
     // A host that forbids code generation from strings (node --disallow-code-generation-from-strings)
     // keeps this head in the interpreter, which gives the same results more slowly.
     head.heat = -1;
     return;
   }
-  head.block = factory(getCF, testConditionOf, terminator === null ? null : terminator.handler, terminator, called);
+  head.block = factory(getCF, testConditionOf, readEflags, terminator === null ? null : terminator.handler, terminator, called);
   head.blockLength = count;
   head.blockBytes = bytes;
 }
