@@ -40,6 +40,8 @@ interface Emitter {
   flagKind: number;
   /** Sign bit of the pending local state's operand size (0x80, 0x8000 or bit 31). */
   flagSign: number;
+  /** The value the generated code last gave its `fg` local (it starts at bit 31): set only on a change. */
+  signLocal: number;
   /** Segments whose base and access ends the block's prologue loads. */
   segments: Set<number>;
 }
@@ -142,7 +144,10 @@ function flagsCode(emitter: Emitter, kind: number, a: string, b: string, result:
   emitter.flagState = keepCarry ? FlagState.LocalKeepCarry : FlagState.Local;
   emitter.flagKind = kind;
   emitter.flagSign = sign;
-  return `${carry}fk = ${kind}; fa = ${a}; fb = ${b}; fr = ${result}; fg = ${sign}; fm = ${keepCarry ? LAZY_KEEP_CARRY : LAZY_ALL};`;
+  // The code is straight-line (exits return), so `fg` holds the last value assigned above this point.
+  const signCode = sign === emitter.signLocal ? '' : `fg = ${sign}; `;
+  emitter.signLocal = sign;
+  return `${carry}fk = ${kind}; fa = ${a}; fb = ${b}; fr = ${result}; ${signCode}fm = ${keepCarry ? LAZY_KEEP_CARRY : LAZY_ALL};`;
 }
 
 /**
@@ -151,12 +156,13 @@ function flagsCode(emitter: Emitter, kind: number, a: string, b: string, result:
  */
 function emitWriteThenFlags(emitter: Emitter, write: (exit: string) => string, exitAfter: () => string,
   kind: number, a: string, b: string, result: string, keepCarry: boolean, sign: number): void {
-  const saved = { state: emitter.flagState, kind: emitter.flagKind, sign: emitter.flagSign };
+  const saved = { state: emitter.flagState, kind: emitter.flagKind, sign: emitter.flagSign, signLocal: emitter.signLocal };
   const flagLine = flagsCode(emitter, kind, a, b, result, keepCarry, sign);
   const exit = `${flagLine} ${exitAfter()}`;
   emitter.flagState = saved.state;
   emitter.flagKind = saved.kind;
   emitter.flagSign = saved.sign;
+  emitter.signLocal = saved.signLocal;
   emitter.lines.push(write(exit));
   setFlags(emitter, kind, a, b, result, keepCarry, sign);
 }
@@ -525,7 +531,7 @@ function continuesPastBranch(entries: readonly (DecodedEntry | undefined)[], off
 export function compileBlock(entries: readonly (DecodedEntry | undefined)[], offset: number, span: number): void {
   const head = entries[offset]!;
   if (head.codeBits !== 32) { head.heat = -1; return; }
-  const emitter: Emitter = { lines: [], flagState: FlagState.InCpu, flagKind: 0, flagSign: SIGN_BIT_32, segments: new Set<number>() };
+  const emitter: Emitter = { lines: [], flagState: FlagState.InCpu, flagKind: 0, flagSign: SIGN_BIT_32, signLocal: SIGN_BIT_32, segments: new Set<number>() };
   const lines = emitter.lines;
   let bytes = 0;
   let count = 0;
@@ -667,7 +673,7 @@ export function compileBlock(entries: readonly (DecodedEntry | undefined)[], off
     'return function compiledBlock(cpu) {',
     '  const r = cpu.r32, r8 = cpu.r8, r16 = cpu.r16;',
     '  const e = cpu.eip;',
-    '  let a = 0, b = 0, v = 0, t = 0, l = 0, q = 0, fk = 0, fa = 0, fb = 0, fr = 0, fg = 0, fm = 0, fc = 0, n = 0;',
+    `  let a = 0, b = 0, v = 0, t = 0, l = 0, q = 0, fk = 0, fa = 0, fb = 0, fr = 0, fg = ${SIGN_BIT_32}, fm = 0, fc = 0, n = 0;`,
     ...(emitter.segments.size === 0 ? [] : [
       '  const tlb = cpu.tlb, dwords = cpu.memory.dwords, bytes = cpu.memory.bytes;',
       `  let readMask = cpu.readMask, writeMask = cpu.writeMask;`,
