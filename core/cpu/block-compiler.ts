@@ -10,9 +10,10 @@ import type { DecodedEntry } from './decoded-entry';
 import { NO_REGISTER, OPERAND_IMMEDIATE, OPERAND_MEMORY, OPERAND_REGISTER, OPERAND_SEGMENT_REGISTER } from './decoded-entry';
 import { ARITHMETIC_FLAGS, FLAG_AF, FLAG_CF, FLAG_OF, FLAG_PF, FLAG_RF, FLAG_SF, FLAG_VM, FLAG_ZF } from './constants';
 import { TLB_VALID } from '../memory/paging';
-import { getCF, LAZY_ADD, LAZY_LOGIC, LAZY_SUB, maskOf as maskOfSize, readEflags, testCondition as testConditionOf } from './flags';
+import { getCF, LAZY_ADD, LAZY_LOGIC, LAZY_SUB, maskOf as maskOfSize, readEflags, signBitOf, testCondition as testConditionOf } from './flags';
 import { ALU_ADC, ALU_ADD, ALU_AND, ALU_CMP, ALU_OR, ALU_SBB, ALU_SUB, ALU_TEST, ALU_XOR } from './alu';
 import { HotIndex } from './hot-dispatch';
+import { SHIFT_SAR, SHIFT_SHL, SHIFT_SHR } from './shift';
 
 /** A compiled block: runs from the CPU's current EIP and returns the number of instructions retired. */
 export type CompiledBlock = (cpu: Cpu) => number;
@@ -239,12 +240,9 @@ function canInline(entry: DecodedEntry): boolean {
 /** Forms the compiler emits inline that have no hot handler of their own (they run through generic ones). */
 const enum ExtraForm { None, PushImmediate32, PushMemory32, MoveMemoryImmediate32, PushFlags32, SizedAlu, SizedMove, IncDec, ShiftImmediate32 }
 
-const SHIFT_LEFT = 4;
-const SHIFT_RIGHT = 5;
-const SHIFT_ARITHMETIC_RIGHT = 7;
 const INLINE_ALU_MNEMONICS: ReadonlySet<string> = new Set(['add', 'or', 'and', 'sub', 'xor', 'cmp', 'test']);
 
-/** A register, memory or (as the source) immediate operand slot the inline code can read and write. */
+/** A register or memory operand slot (the sized forms read and write these; a source may also be an immediate). */
 function plainOperand(kind: number): boolean {
   return kind === OPERAND_REGISTER || kind === OPERAND_MEMORY;
 }
@@ -260,8 +258,8 @@ function extraInlineForm(entry: DecodedEntry): ExtraForm {
       return ExtraForm.PushFlags32;
     } else if (mnemonic === 'mov' && entry.kind0 === OPERAND_MEMORY && entry.size0 === 4 && entry.kind1 === OPERAND_IMMEDIATE) {
       return ExtraForm.MoveMemoryImmediate32;
-    } else if ((mnemonic === 'shl' || mnemonic === 'sal' || mnemonic === 'shr' || mnemonic === 'sar') && entry.kind0 === OPERAND_REGISTER &&
-      entry.size0 === 4 && entry.kind1 === OPERAND_IMMEDIATE) {
+    } else if (entry.form.group === 'shift' && (entry.operation === SHIFT_SHL || entry.operation === SHIFT_SHR || entry.operation === SHIFT_SAR) &&
+      entry.form.operands.length === 2 && entry.kind0 === OPERAND_REGISTER && entry.size0 === 4 && entry.kind1 === OPERAND_IMMEDIATE) {
       return ExtraForm.ShiftImmediate32;
     }
   }
@@ -455,7 +453,7 @@ function emitInline(emitter: Emitter, entry: DecodedEntry, exitAfter: () => stri
     case ExtraForm.SizedAlu: {
       const size = entry.size0;
       const mask = maskOfSize(size);
-      const sign = size === 2 ? 0x8000 : 0x80;
+      const sign = signBitOf(size);
       const destination = entry.kind0 === OPERAND_REGISTER ? registerCode(size, x) : null;
       if (destination === null) lines.push(`t = ${addressExpression(entry)};`, readSizedCode(emitter, 'a', entry.segment, 't', size));
       else lines.push(`a = ${destination};`);
@@ -476,7 +474,7 @@ function emitInline(emitter: Emitter, entry: DecodedEntry, exitAfter: () => stri
     case ExtraForm.IncDec: {
       const size = entry.size0;
       const mask = maskOfSize(size);
-      const sign = size === 4 ? SIGN_BIT_32 : size === 2 ? 0x8000 : 0x80;
+      const sign = signBitOf(size);
       const kind = entry.form.mnemonic === 'inc' ? LAZY_ADD : LAZY_SUB;
       const result = `v = (a ${kind === LAZY_ADD ? '+' : '-'} 1) & ${mask};`;
       if (entry.kind0 === OPERAND_REGISTER) {
@@ -495,9 +493,9 @@ function emitInline(emitter: Emitter, entry: DecodedEntry, exitAfter: () => stri
       if (count === 0) return;
       let code: string;
       switch (operation) {
-        case SHIFT_LEFT: code = `a = r[${x}]; v = a << ${count}; b = (a >>> ${32 - count}) & 1; t = (v < 0 ? 1 : 0) ^ b;`; break;
-        case SHIFT_RIGHT: code = `a = r[${x}]; v = (a >>> ${count}) | 0; b = (a >>> ${count - 1}) & 1; t = a < 0 ? 1 : 0;`; break;
-        case SHIFT_ARITHMETIC_RIGHT: code = `a = r[${x}]; v = a >> ${count}; b = (a >> ${count - 1}) & 1; t = 0;`; break;
+        case SHIFT_SHL: code = `a = r[${x}]; v = a << ${count}; b = (a >>> ${32 - count}) & 1; t = (v < 0 ? 1 : 0) ^ b;`; break;
+        case SHIFT_SHR: code = `a = r[${x}]; v = (a >>> ${count}) | 0; b = (a >>> ${count - 1}) & 1; t = a < 0 ? 1 : 0;`; break;
+        case SHIFT_SAR: code = `a = r[${x}]; v = a >> ${count}; b = (a >> ${count - 1}) & 1; t = 0;`; break;
         default: throw new Error(`block compiler: shift operation ${operation} is not inlinable`);
       }
       lines.push(code, `r[${x}] = v; fm = 0; cpu.flags = (cpu.flags & ${~(FLAG_CF | FLAG_OF)}) | b | (t << 11); ` +

@@ -10,9 +10,9 @@ const SHIFT_ROL = 0;
 const SHIFT_ROR = 1;
 const SHIFT_RCL = 2;
 const SHIFT_RCR = 3;
-const SHIFT_SHL = 4;
-const SHIFT_SHR = 5;
-const SHIFT_SAR = 7;
+export const SHIFT_SHL = 4;
+export const SHIFT_SHR = 5;
+export const SHIFT_SAR = 7;
 
 const SHIFT_OPERATIONS: Record<string, number> = {
   rol: SHIFT_ROL, ror: SHIFT_ROR, rcl: SHIFT_RCL, rcr: SHIFT_RCR, shl: SHIFT_SHL, sal: SHIFT_SHL, shr: SHIFT_SHR, sar: SHIFT_SAR,

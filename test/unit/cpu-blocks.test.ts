@@ -29,7 +29,6 @@ function randomProgram(seed: number): string {
   const next = randomSource(seed);
   const pick = <T>(items: readonly T[]): T => items[next() % items.length];
   const register = (): string => pick(REGISTERS);
-  const register32 = register;
   const immediate = (): string => `0x${(next() % 4 === 0 ? next() : next() % 256).toString(16)}`;
   // Mostly inside the two writable pages; now and then the read-only page or past the mapping (#PF).
   const memory = (): string => {
@@ -39,27 +38,27 @@ function randomProgram(seed: number): string {
   };
   const alu = ['add', 'sub', 'xor', 'and', 'or', 'cmp', 'test'];
   // Byte and word forms: AH/BH/DH are bytes 1 of their registers; a word at a page's last byte crosses it.
-  const narrow = (): { size: 'byte' | 'word'; register: () => string } => next() % 2 === 0
-    ? { size: 'byte', register: () => pick(['al', 'bl', 'dl', 'ah', 'bh', 'dh']) }
-    : { size: 'word', register: () => pick(['ax', 'bx', 'dx', 'si', 'di']) };
+  const narrow = (): { size: 'byte' | 'word'; narrowRegister: () => string } => next() % 2 === 0
+    ? { size: 'byte', narrowRegister: () => pick(['al', 'bl', 'dl', 'ah', 'bh', 'dh']) }
+    : { size: 'word', narrowRegister: () => pick(['ax', 'bx', 'dx', 'si', 'di']) };
   const narrowMemory = (size: string): string => {
     const roll = next() % 64;
     const displacement = roll === 0 ? 0x3000 + (next() % 0x100) : roll === 1 ? 0x2000 + (next() % 0x100) : roll === 2 ? 0xFFF : next() % 0x1FFF;
     return `${size} [ebp+0x${displacement.toString(16)}]`;
   };
   const narrowForm = (): string => {
-    const { size, register } = narrow();
+    const { size, narrowRegister } = narrow();
     const value = `0x${(next() % (size === 'byte' ? 0x100 : 0x10000)).toString(16)}`;
     switch (next() % 9) {
-      case 0: return `${pick(alu)} ${register()}, ${register()}`;
-      case 1: return `${pick(alu)} ${register()}, ${value}`;
-      case 2: return `${pick(alu)} ${register()}, ${narrowMemory(size)}`;
-      case 3: return `${pick(alu)} ${narrowMemory(size)}, ${next() % 2 === 0 ? register() : value}`;
-      case 4: return `mov ${register()}, ${pick([register(), value, narrowMemory(size)])}`;
-      case 5: return `mov ${narrowMemory(size)}, ${next() % 2 === 0 ? register() : value}`;
-      case 6: return `${pick(['inc', 'dec'])} ${next() % 2 === 0 ? register() : narrowMemory(size)}`;
+      case 0: return `${pick(alu)} ${narrowRegister()}, ${narrowRegister()}`;
+      case 1: return `${pick(alu)} ${narrowRegister()}, ${value}`;
+      case 2: return `${pick(alu)} ${narrowRegister()}, ${narrowMemory(size)}`;
+      case 3: return `${pick(alu)} ${narrowMemory(size)}, ${next() % 2 === 0 ? narrowRegister() : value}`;
+      case 4: return `mov ${narrowRegister()}, ${pick([narrowRegister(), value, narrowMemory(size)])}`;
+      case 5: return `mov ${narrowMemory(size)}, ${next() % 2 === 0 ? narrowRegister() : value}`;
+      case 6: return `${pick(['inc', 'dec'])} ${next() % 2 === 0 ? narrowRegister() : narrowMemory(size)}`;
       case 7: return `${pick(['inc', 'dec'])} ${memory()}`;
-      default: return `${pick(['shl', 'sal', 'shr', 'sar'])} ${register32()}, ${pick(['1', '0', '31', String(next() % 40)])}`;
+      default: return `${pick(['shl', 'sal', 'shr', 'sar'])} ${register()}, ${pick(['1', '0', '31', String(next() % 40)])}`;
     }
   };
   let skips = 0;
