@@ -112,6 +112,13 @@ export class Cpu {
   /** Exceptions raised by instructions (delivered or, in the flat machine, reported). */
   faultsDelivered = 0;
   attention = 0;
+  /**
+   * Changes whenever a compiled block found through a link might no longer be the one a lookup finds:
+   * a TLB flush or invlpg, a TLB entry replaced, decoded code dropped, breakpoints added or removed.
+   */
+  codeEpoch = 0;
+  /** What else decides which block runs at a linear address: CS limit, code size and user access (linkBlocks). */
+  codeContext = 0;
   halted = false;
   /** Set when the machine shut down (triple fault, internal error): nothing runs until reset. */
   shutdown = false;
@@ -275,6 +282,7 @@ export class Cpu {
       let pageLinear = this.codePageLinear;
       let span = this.codeSpan;
       let entries = this.codeEntries;
+      let previous: DecodedEntry | null = null;
       run: while (executed < budget) {
         if (this.attention !== 0) {
           // What the last instruction asked for: a change of CS, paging or the stack size only needs the
@@ -304,7 +312,33 @@ export class Cpu {
           const block = entry.block;
           if (block !== null) {
             if (entry.blockLength <= budget - executed && offset + entry.blockBytes <= span) {
+              if (previous !== null) linkBlocks(previous, entry, linear, this.codeEpoch, this.codeContext);
               executed += block(this);
+              // Then along the links: the block that followed this one last time, while nothing changed
+              // that could make it the wrong one (see linkBlocks) — no page lookup, no code-window check.
+              let current = entry;
+              for (;;) {
+                if (this.attention !== 0) {
+                  // A change of CS or paging, or IF/the shadow with no interrupt waiting (sysenter, int 2Eh,
+                  // sysexit, iretd): the links go on, since epoch and context say whether they still hold.
+                  if (!this.absorbAttention()) { previous = null; continue run; }
+                  if ((this.attention & ATTENTION_SHADOW) !== 0) shadowAt = executed;
+                  this.attention = 0;
+                  csBase = this.segBase[SEG_CS];
+                  blocksAllowed = this.blocksAllowed();
+                  // The code window is looked up again when the links run out.
+                  span = 0;
+                  if (!blocksAllowed) { previous = null; continue run; }
+                }
+                const next = current.successor;
+                if (next === null || current.successorLinear !== ((csBase + this.eip) | 0) || current.successorEpoch !== this.codeEpoch ||
+                  current.successorContext !== this.codeContext || next.blockLength > budget - executed) break;
+                const nextBlock = next.block;
+                if (nextBlock === null) break;
+                executed += nextBlock(this);
+                current = next;
+              }
+              previous = current;
               continue;
             }
           } else if (entry.heat >= 0 && ++entry.heat >= this.blockCompileThreshold && entries[offset] === entry) {
@@ -312,6 +346,7 @@ export class Cpu {
             if (entry.block !== null) continue;
           }
         }
+        previous = null;
         // Straight-line code runs along `next` links (same page, inside the span) without the lookup.
         for (;;) {
           const eipBefore = this.eip;
@@ -557,6 +592,9 @@ export class Cpu {
     if (this.tlb[page] === 0) {
       if (this.tlbFilledPages.length > 65536) this.flushTlb();
       this.tlbFilledPages.push(page);
+    } else {
+      // A re-walk (page tables edited without invlpg) may map the page elsewhere: links are looked up again.
+      this.codeEpoch++;
     }
     this.tlb[page] = entry;
     return entry;
@@ -566,11 +604,13 @@ export class Cpu {
     const pages = this.tlbFilledPages;
     for (let i = 0; i < pages.length; i++) this.tlb[pages[i]] = 0;
     pages.length = 0;
+    this.codeEpoch++;
     this.invalidateCodeWindow();
   }
 
   invalidatePage(linear: number): void {
     this.tlb[linear >>> 12] = 0;
+    this.codeEpoch++;
     this.invalidateCodeWindow();
   }
 
@@ -591,6 +631,18 @@ export class Cpu {
     this.readMask = TLB_VALID | TLB_READ_HOOK | always | (this.userAccess ? TLB_USER_DENIED : 0);
     this.writeMask = TLB_VALID | TLB_WRITE_HOOK | always |
       (this.userAccess ? TLB_USER_DENIED | TLB_USER_WRITE_DENIED : TLB_SUPERVISOR_WRITE_DENIED);
+    this.updateCodeContext();
+  }
+
+  /** CS limit, code size and user access as one exact number (a limit needs 32 bits: a double holds 34). */
+  private updateCodeContext(): void {
+    this.codeContext = this.segLimit[SEG_CS] * 4 + (this.userAccess ? 2 : 0) + (this.codeBits === 16 ? 1 : 0);
+  }
+
+  /** Breakpoints were added or removed: pages that hold one run without compiled blocks or links. */
+  breakpointsChanged(): void {
+    this.codeEpoch++;
+    this.invalidateCodeWindow();
   }
 
   setCpl(cpl: number): void {
@@ -781,7 +833,11 @@ export class Cpu {
       let dropped = false;
       for (let start = from; start <= to; start++) {
         const entry = entries[start];
-        if (entry !== undefined && start + entry.length > offset) { entries[start] = undefined; dropped = true; }
+        if (entry !== undefined && start + entry.length > offset) {
+          entries[start] = undefined;
+          entry.block = null;
+          dropped = true;
+        }
       }
       // Whatever was linked to a dropped entry starts at most 15 bytes before it.
       for (let start = Math.max(0, from - 15); start <= to; start++) {
@@ -795,6 +851,7 @@ export class Cpu {
           const entry = entries[start];
           if (entry !== undefined && entry.block !== null) { entry.block = null; entry.heat = 0; }
         }
+        this.codeEpoch++;
         this.attention |= ATTENTION_CODE;
       }
     }
@@ -802,6 +859,7 @@ export class Cpu {
 
   /** Keeps the cache coherent after the host wrote [physical, physical + length) directly. */
   afterPhysicalWriteRange(physical: number, length: number): void {
+    this.codeEpoch++;
     for (let page = Math.floor(physical / PAGE_ENTRIES); page * PAGE_ENTRIES < physical + length && page < this.memory.pageCount; page++) {
       this.codePages32[page]?.fill(undefined);
       this.codePages16[page]?.fill(undefined);
@@ -840,6 +898,16 @@ export class Cpu {
     return this.readLinear(linear, 4, false);
   }
   readSystem16(linear: number): number { return this.readLinear(linear, 2, false); }
+
+  /** A supervisor write of an aligned dword (an interrupt frame on the kernel stack): straight through the TLB when it can. */
+  writeSupervisor32(linear: number, value: number): void {
+    const entry = this.tlb[linear >>> 12];
+    if ((entry & (TLB_VALID | TLB_WRITE_HOOK | TLB_SUPERVISOR_WRITE_DENIED)) === TLB_VALID && (linear & 3) === 0) {
+      this.ramDwords[((entry & -4096) ^ linear) >> 2] = value;
+      return;
+    }
+    this.writeLinear(linear, 4, value, false);
+  }
   writeSystem32(linear: number, value: number): void { this.writeLinear(linear, 4, value, false); }
 
   /** Debugger read: no faults, no side effects; bytes that are not mapped come back as -1. */
@@ -878,6 +946,7 @@ export class Cpu {
     }
     if (segment === SEG_CS) {
       this.codeBits = (attributes & 0x4000) !== 0 ? 32 : 16;
+      this.updateCodeContext();
       this.invalidateCodeWindow();
     }
   }
@@ -925,6 +994,18 @@ export class Cpu {
   isProtectedMode(): boolean {
     return (this.cr0 & CR0_PE) !== 0;
   }
+}
+
+/**
+ * Records that `to`'s block (at linear `linear`) ran right after `from`'s. The link is followed while the
+ * epoch and the context are those of now: then the lookup would find the same entry (same translation,
+ * same decoded code, no breakpoint added), its block fits the same span, and the fetch is as allowed.
+ */
+function linkBlocks(from: DecodedEntry, to: DecodedEntry, linear: number, epoch: number, context: number): void {
+  from.successor = to;
+  from.successorLinear = linear;
+  from.successorEpoch = epoch;
+  from.successorContext = context;
 }
 
 function undecodedHandler(cpu: Cpu): void {

@@ -60,6 +60,11 @@ export class DecodedEntry {
   blockBytes = 0;
   /** Times the loop arrived here at a block head; -1 when this entry never starts a block. */
   heat = 0;
+  /** The block head that ran after this block last time: its linear address, the code epoch and context then (cpu.ts linkBlocks). */
+  successor: DecodedEntry | null = null;
+  successorLinear = 0;
+  successorEpoch = -1;
+  successorContext = -1;
   /** Family-specific selector fixed at fill time: ALU operation, condition code, shift kind ... */
   operation = 0;
   /** The instruction as the decoder produced it (for the debugger, traces and slow-path handlers). */

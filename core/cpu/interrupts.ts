@@ -173,7 +173,8 @@ function pushOnNewStack(cpu: Cpu, stack: NewStack, esp: number, value: number): 
   const offsetInStack = stack.stack32 ? next : next & 0xFFFF;
   if ((offsetInStack >>> 0) + slot - 1 > stack.limit) cpu.raise(0x0C, stack.faultCode);
   const linear = (stack.base + offsetInStack) | 0;
-  if (slot === 4) cpu.writeLinear(linear, 4, value, stack.user);
+  if (slot === 4 && !stack.user) cpu.writeSupervisor32(linear, value);
+  else if (slot === 4) cpu.writeLinear(linear, 4, value, stack.user);
   else cpu.writeLinear(linear, 2, value & 0xFFFF, stack.user);
   return next;
 }

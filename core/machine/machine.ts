@@ -195,14 +195,14 @@ export class Machine implements PortBus {
     if (this.cpu.breakpoints.has(address)) return;
     this.cpu.breakpoints.add(address);
     this.cpu.breakpointPages[address >>> 12]++;
-    this.cpu.invalidateCodeWindow();
+    this.cpu.breakpointsChanged();
   }
 
   removeBreakpoint(linear: number): void {
     const address = linear >>> 0;
     if (!this.cpu.breakpoints.delete(address)) return;
     this.cpu.breakpointPages[address >>> 12]--;
-    this.cpu.invalidateCodeWindow();
+    this.cpu.breakpointsChanged();
   }
 
   clearBreakpoints(): void {
