@@ -151,14 +151,21 @@ export function writableFlagsMask(cpu: Cpu, size: number): number {
 function popFlags(cpu: Cpu, entry: DecodedEntry): void {
   const size = entry.operandBytes;
   const value = peekStack(cpu, size, 0);
-  const mask = writableFlagsMask(cpu, size);
   discardStack(cpu, size);
+  writePoppedFlags(cpu, value, size);
+  advance(cpu, entry);
+}
+
+/**
+ * popf after the value came off the stack: the bits the privilege lets it write, RF cleared, the access
+ * masks (EFLAGS.AC) and the run loop told (TF, or IF with an interrupt waiting). Compiled blocks call it too.
+ */
+export function writePoppedFlags(cpu: Cpu, value: number, size: number): void {
   const flagsBefore = cpu.flags;
-  writeEflagsBits(cpu, value, mask);
+  writeEflagsBits(cpu, value, writableFlagsMask(cpu, size));
   cpu.flags &= ~FLAG_RF;
   cpu.updateAccessMasks();
   cpu.noteFlagsWritten(flagsBefore);
-  advance(cpu, entry);
 }
 
 function enter(cpu: Cpu, entry: DecodedEntry): void {
