@@ -200,9 +200,16 @@ describe('host-CPU oracle: integer ALU against the real processor (issue 3)', fu
       });
     }
 
+    /** A corrupted run that compared nothing would pass the checks below vacuously. */
+    function assertRanEveryCase(report: AluOracleReport): void {
+      assert.deepStrictEqual(report.runProblems, [], 'both sides run every case loop to its end');
+      assert.ok(report.tally.cases >= 60_000, `only ${report.tally.cases} cases were compared`);
+    }
+
     it('a flipped ZF is reported exactly where the SDM defines ZF', function () {
       const report = corruptedRun((bytes) => { for (let at = OUT_EFLAGS; at < bytes.length; at += RECORD_WORDS * 4) bytes[at] ^= 0x40; });
       if (!report) return this.skip();
+      assertRanEveryCase(report);
       const zfUndefined = /^(mul|imul|div|idiv|aaa|aas) /;
       // ZF undefined only for counts above 16, or after the imul producers of 'flags>setcc'
       const partly = /^((shld|shrd) 16|flags>setcc 32)$/;
@@ -216,6 +223,7 @@ describe('host-CPU oracle: integer ALU against the real processor (issue 3)', fu
     it('a flipped result bit is reported in (nearly) every case', function () {
       const report = corruptedRun((bytes) => { for (let at = OUT_REGISTERS; at < bytes.length; at += RECORD_WORDS * 4) bytes[at] ^= 0x01; });
       if (!report) return this.skip();
+      assertRanEveryCase(report);
       const { tally } = report;
       for (const [key, counts] of tally.perInstruction) assert.ok(counts.mismatches > 0.75 * counts.cases, `${key}: only ${counts.mismatches} of ${counts.cases}`);
       // only an undefined destination (bsf/bsr of 0, 16-bit shld/shrd by more than 16) may hide eax bit 0
