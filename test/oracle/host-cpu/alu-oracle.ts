@@ -1,11 +1,12 @@
 // Drives one oracle run: forms -> one NASM image -> random case records in chunks -> the host CPU and the
-// emulator run the same bytes over the same records -> case-by-case comparison.
+// emulator run the same bytes over the same records -> case-by-case comparison. (A host that cannot run
+// 32-bit code runs the same instructions from a long-mode image, see host-reference.ts.)
 import type { InstructionForm } from '../../../core/isa/types';
 import { ComparisonTally } from './case-comparison';
 import { generateCase } from './case-generator';
 import { EmulatorJob, FlatMachineUnderTest, IMAGE_ORIGIN, ReadGuestMemory, guestMemoryBytes, runInEmulator } from './emulator-side';
 import { flagMask, flagNames, rowForEncoding, sdmMayBeUndefined } from './flag-rules';
-import { runOnHost } from './native-host';
+import { HostReference, HostRoute, UncheckedForm } from './host-reference';
 import { RECORD_WORDS } from './record-layout';
 import { SeededRandom } from './seeded-random';
 import { readSnippetAddresses, snippetImageSource } from './snippet-image';
@@ -19,7 +20,7 @@ export interface AluOracleOptions {
   readonly skipEnumerated?: boolean;
   /** Records per chunk: bounds memory use (64 bytes each, three copies) and the guest memory size. */
   readonly chunkRecords: number;
-  readonly nativeRunner: string;
+  readonly host: HostReference;
   readonly assemble: (source: string) => Uint8Array;
   readonly table: readonly InstructionForm[];
   readonly createMachine: (memoryBytes: number) => { machine: FlatMachineUnderTest; readMemory: ReadGuestMemory };
@@ -32,6 +33,10 @@ export interface AluOracleReport {
   readonly tally: ComparisonTally;
   readonly tableProblems: string[];
   readonly runProblems: string[];
+  /** Per variant index: what executed the form on the host side (undefined: nothing could, see `unchecked`). */
+  readonly hostRoutes: readonly (HostRoute | undefined)[];
+  /** Forms left out of the comparison because no reference on this host can execute them. */
+  readonly unchecked: readonly UncheckedForm[];
   readonly seconds: { assemble: number; generate: number; host: number; emulator: number; compare: number };
   readonly emulatorInstructions: number;
 }
@@ -56,6 +61,8 @@ export function runAluOracle(options: AluOracleOptions): AluOracleReport {
   const variants = buildVariants(random).filter((variant) => !(options.skipEnumerated && variant.exhaustive)).map((variant, index) => ({ ...variant, index }));
   const image = timed('assemble', () => options.assemble(snippetImageSource(variants, IMAGE_ORIGIN)));
   const addresses = readSnippetAddresses(image, IMAGE_ORIGIN);
+  const host = timed('assemble', () => options.host.prepare(variants, image));
+  const checkedVariants = variants.filter((variant) => host.routes[variant.index] !== undefined);
 
   // The static part of each mask comes from the table row NASM's encoding selects.
   const tableProblems: string[] = [];
@@ -83,12 +90,12 @@ export function runAluOracle(options: AluOracleOptions): AluOracleReport {
 
   let next = 0;
   let caseNumber = 0;
-  while (next < variants.length) {
+  while (next < checkedVariants.length) {
     const chunkVariants: AluVariant[] = [];
     let chunkSize = 0;
-    while (next < variants.length && (chunkVariants.length === 0 || chunkSize + counts[next] <= options.chunkRecords)) {
-      chunkVariants.push(variants[next]);
-      chunkSize += counts[next];
+    while (next < checkedVariants.length && (chunkVariants.length === 0 || chunkSize + counts[checkedVariants[next].index] <= options.chunkRecords)) {
+      chunkVariants.push(checkedVariants[next]);
+      chunkSize += counts[checkedVariants[next].index];
       next++;
     }
     const input = new Uint32Array(chunkSize * RECORD_WORDS);
@@ -105,9 +112,9 @@ export function runAluOracle(options: AluOracleOptions): AluOracleReport {
       }
     });
     const jobTriples = new Uint32Array(jobs.flatMap((job) => [job.snippet, job.firstRecord, job.count]));
-    const host = timed('host', () => runOnHost(options.nativeRunner, image, input, jobTriples));
-    if (!host.ok) {
-      runProblems.push(host.message);
+    const hostRun = timed('host', () => host.run(input, jobTriples));
+    if (!hostRun.ok) {
+      runProblems.push(hostRun.message);
       break;
     }
     const emulated = timed('emulator', () => runInEmulator(machine, readMemory, addresses, input.slice(), jobs));
@@ -118,7 +125,7 @@ export function runAluOracle(options: AluOracleOptions): AluOracleReport {
     timed('compare', () => {
       for (let record = 0; record < chunkSize; record++, caseNumber++) {
         const variant = variants[recordVariant[record]];
-        tally.compareRecord(variant, staticUndefined[variant.index], input, host.records, emulated.records, record, `seed ${options.seed} case #${caseNumber}`);
+        tally.compareRecord(variant, staticUndefined[variant.index], input, hostRun.records, emulated.records, record, `seed ${options.seed} case #${caseNumber}`);
       }
     });
   }
@@ -129,6 +136,7 @@ export function runAluOracle(options: AluOracleOptions): AluOracleReport {
   variants.forEach((variant, index) => {
     const row = tableRows[index];
     if (!row || variant.consumer) return; // after a consumer the flags are no longer the row's alone
+    if (host.routes[index] === undefined) return; // never run on the host: nothing to say about its flags
     changedPerRow.set(row, (changedPerRow.get(row) ?? 0) | tally.hostChangedFlags[index]);
     const declared = flagMask(row.flagsWritten) | flagMask(row.flagsUndefined);
     const undeclared = tally.hostChangedFlags[index] & ~declared;
@@ -138,7 +146,7 @@ export function runAluOracle(options: AluOracleOptions): AluOracleReport {
     const neverChanged = flagMask(row.flagsWritten) & ~changed;
     if (neverChanged) tableProblems.push(`table row ${describeRow(row)} writes ${flagNames(neverChanged)}, but the host never changed them`);
   }
-  return { seed: options.seed, variants, tally, tableProblems: [...new Set(tableProblems)], runProblems, seconds, emulatorInstructions };
+  return { seed: options.seed, variants, tally, tableProblems: [...new Set(tableProblems)], runProblems, hostRoutes: host.routes, unchecked: host.unchecked, seconds, emulatorInstructions };
 }
 
 function describeRow(row: InstructionForm): string {

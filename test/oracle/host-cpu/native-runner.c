@@ -1,7 +1,10 @@
 /*
  * Host-CPU side of the ALU oracle: runs the very bytes NASM produced for the emulator on the real CPU.
  *
- * Built with `gcc -m32` because daa/das/aaa/aas exist only outside 64-bit mode.
+ * Built with `gcc -m32` because daa/das/aaa/aas exist only outside 64-bit mode. On a host that cannot run
+ * 32-bit code it is built with `gcc -m64` instead and runs the long-mode image (snippet-image.ts): the same
+ * instructions under test, which there give the same low 32 bits and flags; the records and the image then
+ * sit below 4 GiB (MAP_32BIT) because the snippets address them through ESI.
  * Usage: native-runner IMAGE RECORDS_IN JOBS RECORDS_OUT
  *   IMAGE   the snippet image (layout in record-layout.ts: a header of snippet offsets, then the code);
  *           each snippet's final `hlt` is patched to `ret` here, since user mode cannot halt.
@@ -21,8 +24,24 @@
 #include <ucontext.h>
 #include <unistd.h>
 
-#if !defined(__i386__)
-#error "build with -m32: the BCD adjust instructions do not exist in 64-bit mode"
+#if defined(__i386__)
+#define REG_PC REG_EIP
+#define REG_RECORD REG_ESI
+#define REG_A REG_EAX
+#define REG_B REG_EBX
+#define REG_C REG_ECX
+#define REG_D REG_EDX
+#define LOW_MAPPING 0
+#elif defined(__x86_64__)
+#define REG_PC REG_RIP
+#define REG_RECORD REG_RSI
+#define REG_A REG_RAX
+#define REG_B REG_RBX
+#define REG_C REG_RCX
+#define REG_D REG_RDX
+#define LOW_MAPPING MAP_32BIT /* the snippets address records as [esi+N] */
+#else
+#error "build with -m32 (or -m64 for the long-mode image): the snippets are x86 code"
 #endif
 
 enum {
@@ -32,7 +51,8 @@ enum {
 };
 
 /* Saves the C callee-saved registers, enters the snippet with ESI = first record, EDI = count. */
-extern void run_snippet(uint32_t entry, uint8_t *records, uint32_t count);
+extern void run_snippet(uintptr_t entry, uint8_t *records, uint32_t count);
+#if defined(__i386__)
 __asm__(
     ".text\n"
     ".globl run_snippet\n"
@@ -52,9 +72,26 @@ __asm__(
     "  pop %ebx\n"
     "  pop %ebp\n"
     "  ret\n");
+#else
+/* SysV: entry in rdi, records in rsi (already where the snippet wants them), count in edx. */
+__asm__(
+    ".text\n"
+    ".globl run_snippet\n"
+    ".type run_snippet, @function\n"
+    "run_snippet:\n"
+    "  push %rbp\n"
+    "  push %rbx\n"
+    "  mov %rdi, %rax\n"
+    "  mov %edx, %edi\n"
+    "  call *%rax\n"
+    "  cld\n"
+    "  pop %rbx\n"
+    "  pop %rbp\n"
+    "  ret\n");
+#endif
 
-static volatile uint32_t instruction_under_test;
-static volatile uint32_t resume_after_fault;
+static volatile uintptr_t instruction_under_test;
+static volatile uintptr_t resume_after_fault;
 static volatile uint32_t current_snippet;
 
 static void write_text(const char *text) {
@@ -74,17 +111,17 @@ static void on_divide_error(int signal_number, siginfo_t *info, void *context) {
   (void)info;
   ucontext_t *machine = (ucontext_t *)context;
   greg_t *registers = machine->uc_mcontext.gregs;
-  if ((uint32_t)registers[REG_EIP] != instruction_under_test) {
+  if ((uintptr_t)registers[REG_PC] != instruction_under_test) {
     write_text("native-runner: #DE outside the instruction under test at ");
-    write_hex((uint32_t)registers[REG_EIP]);
+    write_hex((uint32_t)registers[REG_PC]);
     write_text("\n");
     _exit(3);
   }
-  uint8_t *record = (uint8_t *)(uintptr_t)registers[REG_ESI];
-  uint32_t values[6] = {(uint32_t)registers[REG_EAX], (uint32_t)registers[REG_EBX], (uint32_t)registers[REG_ECX],
-                        (uint32_t)registers[REG_EDX], (uint32_t)registers[REG_EFL], 1u /* 1 + vector 0 */};
+  uint8_t *record = (uint8_t *)(uintptr_t)(uint32_t)registers[REG_RECORD];
+  uint32_t values[6] = {(uint32_t)registers[REG_A], (uint32_t)registers[REG_B], (uint32_t)registers[REG_C],
+                        (uint32_t)registers[REG_D], (uint32_t)registers[REG_EFL], 1u /* 1 + vector 0 */};
   memcpy(record + OUT_EAX, values, sizeof values);
-  registers[REG_EIP] = (greg_t)resume_after_fault;
+  registers[REG_PC] = (greg_t)resume_after_fault;
 }
 
 static void on_unexpected_fault(int signal_number, siginfo_t *info, void *context) {
@@ -93,7 +130,7 @@ static void on_unexpected_fault(int signal_number, siginfo_t *info, void *contex
   write_text("native-runner: unexpected signal ");
   write_hex((uint32_t)signal_number);
   write_text(" at eip ");
-  write_hex((uint32_t)machine->uc_mcontext.gregs[REG_EIP]);
+  write_hex((uint32_t)machine->uc_mcontext.gregs[REG_PC]);
   write_text(" in snippet ");
   write_hex(current_snippet);
   write_text("\n");
@@ -110,7 +147,12 @@ static uint8_t *read_whole_file(const char *path, size_t *length) {
   long size = ftell(file);
   fseek(file, 0, SEEK_SET);
   /* 64-byte alignment keeps each record in one cache line: a locked misaligned operand never splits a line */
+#if defined(__i386__)
   uint8_t *bytes = aligned_alloc(64, size > 0 ? ((size_t)size + 63) & ~(size_t)63 : 64);
+#else
+  uint8_t *bytes = mmap(NULL, size > 0 ? (size_t)size : 1, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | LOW_MAPPING, -1, 0);
+  if (bytes == MAP_FAILED) bytes = NULL;
+#endif
   if (!bytes || fread(bytes, 1, (size_t)size, file) != (size_t)size) {
     fprintf(stderr, "native-runner: cannot read %s\n", path);
     exit(2);
@@ -139,7 +181,7 @@ int main(int argc, char **argv) {
   uint8_t *records = read_whole_file(argv[2], &records_length);
   uint32_t *jobs = (uint32_t *)read_whole_file(argv[3], &jobs_length);
 
-  uint8_t *image = mmap(NULL, image_length, PROT_READ | PROT_WRITE | PROT_EXEC, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  uint8_t *image = mmap(NULL, image_length, PROT_READ | PROT_WRITE | PROT_EXEC, MAP_PRIVATE | MAP_ANONYMOUS | LOW_MAPPING, -1, 0);
   if (image == MAP_FAILED) {
     perror("native-runner: mmap");
     return 2;
@@ -176,9 +218,9 @@ int main(int argc, char **argv) {
     }
     const uint32_t *entry = header + snippet * SNIPPET_HEADER_WORDS;
     current_snippet = snippet;
-    instruction_under_test = (uint32_t)(uintptr_t)image + entry[1];
-    resume_after_fault = (uint32_t)(uintptr_t)image + entry[2];
-    run_snippet((uint32_t)(uintptr_t)image + entry[0], records + (size_t)first * RECORD_BYTES, count);
+    instruction_under_test = (uintptr_t)image + entry[1];
+    resume_after_fault = (uintptr_t)image + entry[2];
+    run_snippet((uintptr_t)image + entry[0], records + (size_t)first * RECORD_BYTES, count);
   }
 
   FILE *output = fopen(argv[4], "wb");
