@@ -319,11 +319,22 @@ export class Machine implements PortBus {
     return { cpu: snapshotCpu(this.cpu), pages, clock: this.clock.save(), instructionLimit: this.instructionLimit };
   }
 
+  /**
+   * Brings the machine back to `snapshot`. Only pages that differ are written, and decoded (and compiled)
+   * code is dropped only on those: code the snapshot shares with now stays compiled, so a restore, a
+   * restart or a reverse step runs at full speed at once.
+   */
   restore(snapshot: MachineSnapshot): void {
     const count = Math.min(snapshot.pages.length, this.memory.pageCount);
-    for (let page = 0; page < count; page++) this.memory.bytes.set(snapshot.pages[page], page * PAGE_SIZE);
+    const words = this.memory.dwords;
+    for (let page = 0; page < count; page++) {
+      const saved = snapshot.pages[page];
+      const start = page * PAGE_SIZE;
+      if (samePage(new Int32Array(saved.buffer, saved.byteOffset, PAGE_SIZE / 4), words, start / 4)) continue;
+      this.memory.bytes.set(saved, start);
+      this.cpu.afterPhysicalWriteRange(start, PAGE_SIZE);
+    }
     this.previousPages = snapshot.pages;
-    this.cpu.invalidateAllCode();
     restoreCpu(this.cpu, snapshot.cpu);
     this.clock.restore(snapshot.clock);
     this.instructionLimit = snapshot.instructionLimit;

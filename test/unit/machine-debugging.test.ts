@@ -152,6 +152,25 @@ text:   db 'NT '
     assert.notStrictEqual(later.pages[0x30], snapshot.pages[0x30], 'the page the loop writes is copied');
   });
 
+  it('restore brings back code that was rewritten since the snapshot, compiled blocks included', () => {
+    const { machine, enterRing } = createProtectedWorld();
+    const original = loadCode(machine, LOOP_PROGRAM);
+    enterRing(0, original.symbol('start'), 0x8000);
+    machine.runSlice(500);                              // the loop is compiled by now
+    const snapshot = machine.snapshot();
+    const expected = machine.runSlice(1_000);          // still inside the loop
+    const expectedRegisters = machine.registers();
+    // The host rewrites the loop (inc eax becomes add eax, 3) and runs that compiled too.
+    const rewritten = loadCode(machine, LOOP_PROGRAM.replace('inc eax', 'add eax, 3'));
+    enterRing(0, rewritten.symbol('start'), 0x8000);
+    machine.runSlice(1_500);
+    assert.notStrictEqual(machine.registers().eax, expectedRegisters.eax);
+    machine.restore(snapshot);
+    const replay = machine.runSlice(1_000);
+    assert.deepStrictEqual([replay.reason, replay.eip, replay.instructions], [expected.reason, expected.eip, expected.instructions]);
+    assert.deepStrictEqual(machine.registers(), expectedRegisters, 'the snapshot\'s own code ran after the restore');
+  });
+
   it('ring 3 cannot execute privileged instructions: #GP(0) for hlt, cli with IOPL 0, mov cr3', () => {
     for (const instruction of ['hlt', 'cli', 'mov cr3, eax', 'lidt [0x1000]', 'in al, 0x60']) {
       const { machine, enterRing } = createProtectedWorld();
