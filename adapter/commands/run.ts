@@ -8,6 +8,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { assemble } from '../../core/asm/assembler';
+import { defaultAssemblyCache } from '../../core/asm/assembly-cache';
 import { formatDiagnostic } from '../../core/asm/diagnostics';
 import { linkModules, type LinkResult } from '../../core/asm/linker';
 import type { ModuleSpec } from '../../core/asm/module';
@@ -167,11 +168,13 @@ function linkSystem(options: RunOptions, samples: string, output: CommandOutput)
     driverNames.push(driverName);
     kernelSpecs.push({ name: driverName, entryFile: driver, mode: 'kernel', base: originOf(driver) });
   }
-  const kernel = linkModules(kernelSpecs);
+  // An unchanged kernel and ntdll come from the assembly cache (core/asm/assembly-cache.ts).
+  const assembler = defaultAssemblyCache();
+  const kernel = linkModules(kernelSpecs, { assembler });
   const user = linkModules([
     ntdllModuleSpec(path.join(samples, 'ntdll'), options.windows),
     { name: programName, entryFile: program, mode: 'user', base: PROGRAM_IMAGE_BASE },
-  ]);
+  ], { assembler });
   const diagnostics = [...kernel.diagnostics, ...user.diagnostics];
   for (const diagnostic of diagnostics) output.stderr(`${formatDiagnostic(diagnostic)}\n`);
   if (!kernel.ok || !user.ok) return undefined;

@@ -2,7 +2,7 @@
 // NT loader build the machine. Problems come back as `file:line:col: message` lines, never as throws.
 import * as fs from 'fs';
 import * as path from 'path';
-import { assemble } from '../../core/asm/assembler';
+import { defaultAssemblyCache, type Assembler } from '../../core/asm/assembly-cache';
 import { formatDiagnostic } from '../../core/asm/diagnostics';
 import { linkModules, type LinkResult } from '../../core/asm/linker';
 import type { ModuleSpec } from '../../core/asm/module';
@@ -48,8 +48,13 @@ function moduleNameOf(file: string): string {
   return path.basename(file, path.extname(file)).replace(/[^A-Za-z0-9_]/g, '_');
 }
 
-/** Builds the whole machine as SPEC 6's launch attributes describe it (`machine.memoryBytes`: guest RAM, for the bench). */
-export function buildNtSystem(settings: LaunchSettings, machine: Pick<MachineOptions, 'memoryBytes'> = {}): NtSystemBuild {
+/**
+ * Builds the whole machine as SPEC 6's launch attributes describe it (`machine.memoryBytes`: guest RAM, for
+ * the bench). Modules come from `assembler`: by default the assembly cache, so an unchanged kernel and ntdll
+ * are not assembled again at every launch.
+ */
+export function buildNtSystem(settings: LaunchSettings, machine: Pick<MachineOptions, 'memoryBytes'> = {},
+  assembler: Assembler = defaultAssemblyCache()): NtSystemBuild {
   if (settings.drivers.length > 1) return failure('drivers: the model loads one driver so far; list a single .asm file');
   const samples = bundledSamplesDirectory();
   const kernelFolder = settings.kernel ?? (samples && path.join(samples, 'kernel'));
@@ -69,14 +74,14 @@ export function buildNtSystem(settings: LaunchSettings, machine: Pick<MachineOpt
   const driverName = driver === undefined ? undefined : moduleNameOf(driver);
   if (driver !== undefined && driverName !== undefined) {
     // A driver is loaded where its own `org` says.
-    const origin = assemble({ fileName: driver }).origin;
+    const origin = assembler.assemble({ fileName: driver }).origin;
     kernelSpecs.push({ name: driverName === 'nt' ? 'driver' : driverName, entryFile: driver, mode: 'kernel', base: origin });
   }
-  const kernelLink = linkModules(kernelSpecs);
+  const kernelLink = linkModules(kernelSpecs, { assembler });
   const userLink = linkModules([
     ntdllModuleSpec(path.dirname(ntdllFile), settings.windows),
     { name: programName, entryFile: program, mode: 'user', base: PROGRAM_IMAGE_BASE },
-  ]);
+  ], { assembler });
   const diagnostics = [...kernelLink.diagnostics, ...userLink.diagnostics];
   const lines = diagnostics.map(formatDiagnostic);
   const errors = diagnostics.filter((diagnostic) => diagnostic.severity === 'error');

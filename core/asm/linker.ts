@@ -1,7 +1,8 @@
 // Links modules: assembles each on its own, resolves every module's externs against the globals of the
 // other modules of the same mode (user with user, kernel with kernel), and reassembles with the imports
 // as equ values until no address moves.
-import { assemble, type AssembledSection, type AssemblyResult } from './assembler';
+import { type AssembledSection, type AssemblyResult } from './assembler';
+import { directAssembler, type Assembler } from './assembly-cache';
 import { DiagnosticSink, type Diagnostic } from './diagnostics';
 import type { LineTable, SourceLine } from './line-table';
 import { formatSymbolOffset, qualifiedSymbolName, type ModuleMode, type ModuleSpec } from './module';
@@ -46,6 +47,8 @@ export interface LinkedModule {
 export interface LinkOptions {
   readFile?: (filePath: string) => string | undefined;
   includePaths?: string[];
+  /** What assembles each module (default: the assembler itself; a launch passes its cache). */
+  assembler?: Assembler;
 }
 
 export interface LinkResult {
@@ -90,7 +93,7 @@ function linkOrThrow(specs: readonly ModuleSpec[], options: LinkOptions): LinkRe
       const predefined = imports.get(spec.name)!;
       const previous = assembledWith[index];
       if (previous !== undefined && sameRecord(previous, predefined)) return assemblies[index];
-      return assemble({
+      return (options.assembler ?? directAssembler).assemble({
         fileName: spec.entryFile, source: spec.source, readFile: options.readFile, includePaths: options.includePaths,
         predefined, warnUnlinkedExterns: false,
       });
