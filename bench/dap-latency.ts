@@ -5,16 +5,15 @@
 // Instruction and line granularity are measured separately. readfile.asm exits after a dozen steps, so
 // the program is restarted (same adapter process, so V8's optimised code stays warm) before it would
 // exit; if it exits anyway, a fresh adapter is started.
-import * as fs from 'fs';
-import * as path from 'path';
 import type { DebugClient } from '@vscode/debugadapter-testsupport';
+import {
+  adapterEnvironment, adapterMain, EVENT_TIMEOUT_MS, findReadfileSample, lineMatching, loadDebugClient, millisecondsSince, nextStopOrEnd, repositoryRootOf,
+} from './dap-client';
 import { quantile } from './statistics';
 
 /** Sampled steps per granularity, after WARM_UP_STEPS unrecorded ones. */
 const SAMPLES_PER_GRANULARITY = 200;
 const WARM_UP_STEPS = 60;
-/** A stuck adapter should fail the bench, not hang it. */
-const EVENT_TIMEOUT_MS = 20_000;
 /**
  * The whole workload should take about 30 s (most of it restarts: each boots the NT model again); on a
  * slower machine each granularity stops sampling after this long and reports the samples it has.
@@ -49,81 +48,6 @@ export interface DapLatencyResult {
   restarts: number;
   adapterStarts: number;
   wallSeconds: number;
-}
-
-/** out/bench/dap-latency.js -> out/adapter/dap-main.js, whichever outDir tsc wrote to. */
-function adapterMain(): string {
-  return path.join(__dirname, '..', 'adapter', 'dap-main.js');
-}
-
-/** The compiled bench lives outside the tree when built into another outDir: look for the sample from cwd up. */
-function findReadfileSample(): string {
-  let directory = process.cwd();
-  for (;;) {
-    const candidate = path.join(directory, 'samples', 'programs', 'readfile.asm');
-    if (fs.existsSync(candidate)) return candidate;
-    const parent = path.dirname(directory);
-    if (parent === directory) throw new Error('dap-latency: samples/programs/readfile.asm not found above the working directory');
-    directory = parent;
-  }
-}
-
-/** samples/programs/readfile.asm -> the repository root. */
-function repositoryRootOf(sample: string): string {
-  return path.dirname(path.dirname(path.dirname(sample)));
-}
-
-/**
- * Built into an outDir outside the tree (/tmp/...), neither this file nor the adapter it spawns finds
- * the repository's node_modules by walking up: resolve from the repository too, and give the adapter
- * process a NODE_PATH that includes it.
- */
-function loadDebugClient(repositoryRoot: string): typeof DebugClient {
-  const resolved = require.resolve('@vscode/debugadapter-testsupport', { paths: [__dirname, repositoryRoot] });
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  return (require(resolved) as typeof import('@vscode/debugadapter-testsupport')).DebugClient;
-}
-
-function adapterEnvironment(repositoryRoot: string): NodeJS.ProcessEnv {
-  const modules = path.join(repositoryRoot, 'node_modules');
-  const existing = process.env.NODE_PATH;
-  return { ...process.env, NODE_PATH: existing ? `${existing}${path.delimiter}${modules}` : modules };
-}
-
-function lineMatching(file: string, pattern: RegExp): number {
-  const index = fs.readFileSync(file, 'utf8').split('\n').findIndex((line) => pattern.test(line));
-  if (index < 0) throw new Error(`dap-latency: ${pattern} not found in ${file}`);
-  return index + 1;
-}
-
-function millisecondsSince(start: bigint): number {
-  return Number(process.hrtime.bigint() - start) / 1e6;
-}
-
-/**
- * Waits for the next `stopped` or `terminated` event, whichever comes first, stamping the moment it
- * arrived. DebugClient.waitForEvent would leave the losing promise to reject later, after its timeout,
- * as an unhandled rejection; plain listeners removed on settling do not.
- */
-function nextStopOrEnd(client: DebugClient): Promise<{ kind: 'stopped' | 'terminated'; at: bigint }> {
-  return new Promise((resolve, reject) => {
-    const settle = (kind: 'stopped' | 'terminated'): void => {
-      const at = process.hrtime.bigint();
-      client.removeListener('stopped', onStopped);
-      client.removeListener('terminated', onTerminated);
-      clearTimeout(timer);
-      resolve({ kind, at });
-    };
-    const onStopped = (): void => settle('stopped');
-    const onTerminated = (): void => settle('terminated');
-    const timer = setTimeout(() => {
-      client.removeListener('stopped', onStopped);
-      client.removeListener('terminated', onTerminated);
-      reject(new Error(`dap-latency: no stopped or terminated event within ${EVENT_TIMEOUT_MS} ms`));
-    }, EVENT_TIMEOUT_MS);
-    client.on('stopped', onStopped);
-    client.on('terminated', onTerminated);
-  });
 }
 
 /** One adapter process with readfile.asm launched and stopped on entry. */

@@ -11,7 +11,12 @@
 // `--json` for one JSON object instead of the table; `--v8-inlining` raises V8's cumulative inlining
 // budget first (what `node --max-inlined-bytecode-size-cumulative=3000` does); `--only NAME[,NAME]` runs
 // just those workloads (register-loop, memory-loop, rep-movsd-arguments, rep-movsd-bulk, kernel-mix,
-// syscalls, memory, dap-latency).
+// syscalls, memory, launch, dap-latency). Launch is measured three ways: in this process (warm) assembling
+// everything and from the assembly cache, and as F5 meets it, a fresh adapter process to the stop on entry
+// (bench/launch-time.ts).
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
 import * as v8 from 'v8';
 import { assemble } from '../core/asm/assembler';
 import { formatDiagnostic } from '../core/asm/diagnostics';
@@ -19,6 +24,8 @@ import { CR0_PG, CR0_WP } from '../core/cpu/constants';
 import { Machine } from '../core/machine/machine';
 import type { DapLatencyResult } from './dap-latency';
 import { buildKernelMixLoop, formatKernelMix, traceRoundTrip, type KernelMix } from './kernel-mix';
+import { FileAssemblyCache } from '../core/asm/assembly-cache';
+import type { DapLaunchResult } from './launch-time';
 import { formatMemoryPeak, measurePeakMemory, type MemoryPeak } from './memory-peak';
 import { formatPairedChange, formatSpread, pairedChange, spreadOf, type PairedChange, type Spread } from './statistics';
 import { launchSyscallSystem, runSyscallsToExit, type LaunchedSyscallSystem, type SyscallMechanism, type SyscallRun } from './syscall-system';
@@ -258,28 +265,46 @@ interface SyscallRow {
   cpuMips: Spread;
 }
 
-interface LaunchRow { mechanism: SyscallMechanism; milliseconds: Spread }
+interface LaunchRow {
+  mechanism: SyscallMechanism;
+  /** Assembling kernel, ntdll and program. */
+  milliseconds: Spread;
+  /** The same launch with the modules from a filled assembly cache. */
+  fromCacheMilliseconds: Spread;
+}
 
 /**
- * A warm-up launch, then LAUNCHES launches per mechanism, alternating; the last of each is kept for the
- * runs. (The cold launch, in a fresh process as a new adapter's, comes from the memory probe.)
+ * A warm-up launch, then LAUNCHES launches per mechanism, alternating, each assembling everything and
+ * each from a filled assembly cache; the last of each is kept for the runs. (The cold launch, in a fresh
+ * process as a new adapter's, comes from bench/launch-time.ts and the memory probe.)
  */
 function launchSystems(): { launches: LaunchRow[]; systems: LaunchedSyscallSystem[] } {
   const mechanisms: SyscallMechanism[] = ['sysenter', 'int2e'];
-  for (const mechanism of mechanisms) launchSyscallSystem(mechanism, { systemCalls: SYSTEM_CALLS, snapshot: false });
-  const times = new Map<SyscallMechanism, number[]>(mechanisms.map((mechanism) => [mechanism, []]));
-  const systems = new Map<SyscallMechanism, LaunchedSyscallSystem>();
-  for (let launch = 0; launch < LAUNCHES; launch++) {
+  const cacheFolder = fs.mkdtempSync(path.join(os.tmpdir(), 'ntsyscall-bench-cache-'));
+  try {
+    const cache = new FileAssemblyCache(cacheFolder);
     for (const mechanism of mechanisms) {
-      const launched = launchSyscallSystem(mechanism, { systemCalls: SYSTEM_CALLS, snapshot: launch === LAUNCHES - 1 });
-      times.get(mechanism)!.push(launched.launchSeconds * 1000);
-      systems.set(mechanism, launched);
+      launchSyscallSystem(mechanism, { systemCalls: SYSTEM_CALLS, snapshot: false });
+      launchSyscallSystem(mechanism, { systemCalls: SYSTEM_CALLS, snapshot: false, assembler: cache });
     }
+    const times = new Map<SyscallMechanism, number[]>(mechanisms.map((mechanism) => [mechanism, []]));
+    const cachedTimes = new Map<SyscallMechanism, number[]>(mechanisms.map((mechanism) => [mechanism, []]));
+    const systems = new Map<SyscallMechanism, LaunchedSyscallSystem>();
+    for (let launch = 0; launch < LAUNCHES; launch++) {
+      for (const mechanism of mechanisms) {
+        cachedTimes.get(mechanism)!.push(launchSyscallSystem(mechanism, { systemCalls: SYSTEM_CALLS, snapshot: false, assembler: cache }).launchSeconds * 1000);
+        const launched = launchSyscallSystem(mechanism, { systemCalls: SYSTEM_CALLS, snapshot: launch === LAUNCHES - 1 });
+        times.get(mechanism)!.push(launched.launchSeconds * 1000);
+        systems.set(mechanism, launched);
+      }
+    }
+    return {
+      launches: mechanisms.map((mechanism) => ({ mechanism, milliseconds: spreadOf(times.get(mechanism)!), fromCacheMilliseconds: spreadOf(cachedTimes.get(mechanism)!) })),
+      systems: mechanisms.map((mechanism) => systems.get(mechanism)!),
+    };
+  } finally {
+    fs.rmSync(cacheFolder, { recursive: true, force: true });
   }
-  return {
-    launches: mechanisms.map((mechanism) => ({ mechanism, milliseconds: spreadOf(times.get(mechanism)!) })),
-    systems: mechanisms.map((mechanism) => systems.get(mechanism)!),
-  };
 }
 
 function measureSyscalls(launched: LaunchedSyscallSystem): { rows: SyscallRow[]; cost: BreakpointCost } {
@@ -321,7 +346,7 @@ async function main(): Promise<void> {
     costs.push(measured.cost);
   }
   // The NT systems serve (d)'s trace and the system-call rows; launching them is the launch time.
-  const needSystems = selected('kernel-mix') || selected('syscalls');
+  const needSystems = selected('kernel-mix') || selected('syscalls') || selected('launch');
   const { launches, systems } = needSystems ? launchSystems() : { launches: [], systems: [] };
   let kernelMix: KernelMix | undefined;
   if (selected('kernel-mix')) {
@@ -341,8 +366,10 @@ async function main(): Promise<void> {
   }
   systems.length = 0; // let the guests go before the child and the adapter run
   const memory: MemoryPeak | undefined = selected('memory') ? measurePeakMemory() : undefined;
-  // Run last: it measures another process, and this one's heap should not matter to it.
-  // Loaded only when selected: it needs the DAP client packages, which the emulator workloads do not.
+  // Run last: they measure other processes, and this one's heap should not matter to them.
+  // Loaded only when selected: they need the DAP client packages, which the emulator workloads do not.
+  const launchModule = selected('launch') ? await import('./launch-time') : undefined;
+  const dapLaunch: DapLaunchResult | undefined = await launchModule?.measureDapLaunch();
   const dapLatencyModule = selected('dap-latency') ? await import('./dap-latency') : undefined;
   const dapLatency: DapLatencyResult | undefined = await dapLatencyModule?.measureDapLatency();
   // This process over the whole bench: many machines, samples and snapshots; the issue's figure is `memory`.
@@ -351,7 +378,7 @@ async function main(): Promise<void> {
   if (json) {
     process.stdout.write(JSON.stringify({
       node: process.version, pairs: PAIRS, breakpointsArmed: BREAKPOINTS_ARMED, v8Flags: tuned ? [V8_INLINING_FLAG] : [],
-      rows, kernelMix, syscalls: syscallRows, launches, breakpointCosts: costs, memory, dapLatency, benchPeakResidentMegabytes, benchSeconds,
+      rows, kernelMix, syscalls: syscallRows, launches, dapLaunch, breakpointCosts: costs, memory, dapLatency, benchPeakResidentMegabytes, benchSeconds,
     }) + '\n');
     return;
   }
@@ -379,11 +406,14 @@ async function main(): Promise<void> {
     }
   }
   if (launches.length > 0 || memory !== undefined) {
-    const warm = launches.map((launch) => `${launch.mechanism} ${formatSpread(launch.milliseconds, 0)} ms`).join(', ');
-    const cold = memory === undefined ? '' : `cold, in a fresh process (sysenter): ${memory.coldLaunchMilliseconds.toFixed(0)} ms`;
-    lines.push('', 'launch (assemble + link + boot to the program\'s first instruction): ' +
-      [warm === '' ? '' : `warm, ${LAUNCHES} launches each after one: ${warm}`, cold].filter((part) => part !== '').join('; '));
+    lines.push('', 'launch (assemble + link + boot to the program\'s first instruction), in this process (warm), ' +
+      `median (min-max) of ${LAUNCHES}: assembling everything / modules from the assembly cache`);
+    for (const launch of launches) {
+      lines.push(`    ${launch.mechanism.padEnd(9)} ${formatSpread(launch.milliseconds, 0)} ms / ${formatSpread(launch.fromCacheMilliseconds, 0)} ms`);
+    }
+    if (memory !== undefined) lines.push(`    cold, in a fresh process (sysenter), assembling everything: ${memory.coldLaunchMilliseconds.toFixed(0)} ms`);
   }
+  if (launchModule !== undefined && dapLaunch !== undefined) lines.push('', ...launchModule.formatDapLaunch(dapLaunch));
   if (costs.length > 0) {
     lines.push('', `${BREAKPOINTS_ARMED} breakpoints armed on other pages vs. none: change of CPU time per run, ${PAIRS} interleaved pairs`,
       `${'workload'.padEnd(44)}  ${'median [p25..p75], pairs slower, sign test, verdict'.padEnd(56)}  target`);

@@ -6,6 +6,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { buildNtSystem, type NtSystem } from '../adapter/target/nt-system-builder';
+import { directAssembler, type Assembler } from '../core/asm/assembly-cache';
 import type { Machine, MachineSnapshot } from '../core/machine/machine';
 
 export type SyscallMechanism = 'sysenter' | 'int2e';
@@ -50,6 +51,8 @@ export interface LaunchOptions {
   memoryBytes?: number;
   /** Keep a snapshot at the entry so runs can start again from there (a copy of guest RAM). */
   snapshot: boolean;
+  /** What assembles the modules; by default the assembler itself, so a launch assembles everything. */
+  assembler?: Assembler;
 }
 
 export function launchSyscallSystem(mechanism: SyscallMechanism, options: LaunchOptions): LaunchedSyscallSystem {
@@ -61,7 +64,7 @@ export function launchSyscallSystem(mechanism: SyscallMechanism, options: Launch
     const build = buildNtSystem({
       program: programFile, drivers: [], kernel: undefined, ntdll: undefined, syscall: mechanism,
       windows: 'xp-sp3', stopOnEntry: false, clock: 0, trace: 'none',
-    }, { memoryBytes: options.memoryBytes });
+    }, { memoryBytes: options.memoryBytes }, options.assembler ?? directAssembler);
     if (!build.ok) throw new Error(`${build.summary}\n${build.problems.join('\n')}`);
     const system = build.system;
     const machine = system.booted.machine;
