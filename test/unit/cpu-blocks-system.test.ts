@@ -5,15 +5,10 @@
 // compiled; registers, EFLAGS, segment registers, EIP, the instruction count, the stop and the data
 // pages must come out identical.
 import * as assert from 'assert';
-import { Machine, MachineStop } from '../../core/machine/machine';
-import { CR0_PG, CR0_WP } from '../../core/cpu/constants';
-import { assembleSource } from './cpu-fixture';
+import type { MachineStop } from '../../core/machine/machine';
+import { CODE, DATA, dataWords, pagedBlockWorld, randomSource, runTwoSlices } from './block-test-world';
 
-const CODE = 0x100000;
-const PAGE_DIRECTORY = 0x10000;
 const GDT = 0x80000;
-const DATA = 0x400000;          // two writable pages, then a read-only one
-const STACK_TOP = 0x90000;
 const SEEDS = 250;
 
 /** Selectors of the test GDT, with what loading each into DS/ES/FS/GS does. */
@@ -40,14 +35,6 @@ const GDT_ENTRIES: [number, number][] = [
   descriptor(0, 0xFFFFF, 0x99, 0xC),            // 0x30 execute-only code
   descriptor(0, 0xFFFFF, 0xF3, 0xC),            // 0x38 ring-3 data (DPL 3 loads fine at CPL 0)
 ];
-
-function randomSource(seed: number): () => number {
-  let state = seed | 0 || 1;
-  return () => {
-    state ^= state << 13; state ^= state >>> 17; state ^= state << 5;
-    return state >>> 0;
-  };
-}
 
 function randomProgram(seed: number): string {
   const next = randomSource(seed);
@@ -119,39 +106,19 @@ interface Outcome {
 }
 
 function run(source: string, blockCompileThreshold: number): Outcome {
-  const machine = new Machine({ memoryBytes: 8 * 1024 * 1024 });
-  const program = assembleSource(source);
-  machine.writePhysical(program.origin, program.image);
-  const cpu = machine.cpu;
-  cpu.blockCompileThreshold = blockCompileThreshold;
-  GDT_ENTRIES.forEach(([low, high], index) => {
-    machine.memory.write32(GDT + index * 8, low);
-    machine.memory.write32(GDT + index * 8 + 4, high);
+  const machine = pagedBlockWorld(source, blockCompileThreshold, 0x3000, (world) => {
+    GDT_ENTRIES.forEach(([low, high], index) => {
+      world.memory.write32(GDT + index * 8, low);
+      world.memory.write32(GDT + index * 8 + 4, high);
+    });
+    world.cpu.gdtBase = GDT;
+    world.cpu.gdtLimit = GDT_ENTRIES.length * 8 - 1;
   });
-  cpu.gdtBase = GDT;
-  cpu.gdtLimit = GDT_ENTRIES.length * 8 - 1;
-  cpu.setFlatSegments(0);
-  cpu.r32[4] = STACK_TOP;
-  for (let i = 0; i < 0x3000; i += 4) machine.memory.write32(DATA + i, (i * 0x9E3779B1) >>> 0);
-  // Identity map the first 4 MiB (GDT, code, stack) and the data pages: two writable, one read-only.
-  machine.memory.write32(PAGE_DIRECTORY, (PAGE_DIRECTORY + 0x1000) | 7);
-  machine.memory.write32(PAGE_DIRECTORY + 4, (PAGE_DIRECTORY + 0x2000) | 7);
-  for (let i = 0; i < 1024; i++) machine.memory.write32(PAGE_DIRECTORY + 0x1000 + i * 4, (i * 4096) | 7);
-  for (let i = 0; i < 3; i++) machine.memory.write32(PAGE_DIRECTORY + 0x2000 + i * 4, (DATA + i * 4096) | (i === 2 ? 5 : 7));
-  cpu.cr3 = PAGE_DIRECTORY;
-  cpu.writeCr0(cpu.cr0 | CR0_PG | CR0_WP);
-  cpu.jumpTo(program.origin);
-  let stop = machine.runSlice(60_000);
-  if (stop.reason === 'slice') stop = machine.runSlice(60_000);
-  const data: number[] = [];
-  for (let i = 0; i < 0x3000; i += 4) data.push(machine.memory.read32(DATA + i));
+  const stop = runTwoSlices(machine, 60_000);
+  const cpu = machine.cpu;
   return {
-    stop: { reason: stop.reason, eip: stop.eip },
-    registers: machine.registers(),
-    eflags: cpu.eflags,
-    selectors: Array.from(cpu.segSelector),
-    instructions: cpu.instructionCount,
-    data,
+    stop, registers: machine.registers(), eflags: cpu.eflags, selectors: Array.from(cpu.segSelector),
+    instructions: cpu.instructionCount, data: dataWords(machine, 0x3000),
   };
 }
 

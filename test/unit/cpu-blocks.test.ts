@@ -4,24 +4,10 @@
 // instruction count, the stop and the data pages must come out identical.
 import * as assert from 'assert';
 import { Machine, MachineStop } from '../../core/machine/machine';
-import { CR0_PG, CR0_WP } from '../../core/cpu/constants';
 import { assembleSource } from './cpu-fixture';
+import { CODE, DATA, dataWords, pagedBlockWorld, randomSource, runTwoSlices, STACK_TOP } from './block-test-world';
 
-const CODE = 0x100000;
-const PAGE_DIRECTORY = 0x10000;
-const DATA = 0x400000;          // two writable pages, then a read-only one, then nothing mapped
-const READ_ONLY = DATA + 0x2000;
-const STACK_TOP = 0x90000;
 const SEEDS = 300;
-
-/** A small deterministic generator (xorshift32), so a failure names a seed that reproduces it. */
-function randomSource(seed: number): () => number {
-  let state = seed | 0 || 1;
-  return () => {
-    state ^= state << 13; state ^= state >>> 17; state ^= state << 5;
-    return state >>> 0;
-  };
-}
 
 const REGISTERS = ['eax', 'ebx', 'edx', 'esi', 'edi'];
 
@@ -119,35 +105,10 @@ interface Outcome {
 }
 
 function run(source: string, blockCompileThreshold: number): Outcome {
-  const machine = new Machine({ memoryBytes: 8 * 1024 * 1024 });
-  const program = assembleSource(source);
-  machine.writePhysical(program.origin, program.image);
+  const machine = pagedBlockWorld(source, blockCompileThreshold, 0x2000);
+  const stop = runTwoSlices(machine, 100_000);
   const cpu = machine.cpu;
-  cpu.blockCompileThreshold = blockCompileThreshold;
-  cpu.setFlatSegments(0);
-  cpu.r32[4] = STACK_TOP;
-  for (let i = 0; i < 0x2000; i += 4) machine.memory.write32(DATA + i, (i * 0x9E3779B1) >>> 0);
-  // Identity map the first 4 MiB, then the data pages: two writable, one read-only (CR0.WP is on).
-  machine.memory.write32(PAGE_DIRECTORY, (PAGE_DIRECTORY + 0x1000) | 7);
-  machine.memory.write32(PAGE_DIRECTORY + 4, (PAGE_DIRECTORY + 0x2000) | 7);
-  for (let i = 0; i < 1024; i++) machine.memory.write32(PAGE_DIRECTORY + 0x1000 + i * 4, (i * 4096) | 7);
-  for (let i = 0; i < 3; i++) machine.memory.write32(PAGE_DIRECTORY + 0x2000 + i * 4, (DATA + i * 4096) | (i === 2 ? 5 : 7));
-  cpu.cr3 = PAGE_DIRECTORY;
-  cpu.writeCr0(cpu.cr0 | CR0_PG | CR0_WP);
-  cpu.jumpTo(program.origin);
-  let stop = machine.runSlice(100_000);
-  // A second slice from wherever the first stopped (a stop inside a loop resumes into compiled code).
-  if (stop.reason === 'slice') stop = machine.runSlice(100_000);
-  const data: number[] = [];
-  for (let i = 0; i < 0x2000; i += 4) data.push(machine.memory.read32(DATA + i));
-  return {
-    stop: { reason: stop.reason, eip: stop.eip },
-    registers: machine.registers(),
-    eflags: cpu.eflags,
-    cr2: cpu.cr2,
-    instructions: cpu.instructionCount,
-    data,
-  };
+  return { stop, registers: machine.registers(), eflags: cpu.eflags, cr2: cpu.cr2, instructions: cpu.instructionCount, data: dataWords(machine, 0x2000) };
 }
 
 describe('cpu: compiled blocks agree with the interpreter', () => {
