@@ -824,7 +824,9 @@ type BlockFactory = (carry: typeof getCF, testCondition: typeof testConditionOf,
  * reuses the factory and with it what V8 has already optimised for it.
  */
 const factoryCache = new Map<string, BlockFactory>();
-const FACTORY_CACHE_LIMIT = 4096;
+/** Source text the cache may hold (the keys are most of its memory); past it the cache starts again. */
+const FACTORY_CACHE_SOURCE_LIMIT = 4 * 1024 * 1024;
+let factoryCacheSourceLength = 0;
 
 function blockFactory(source: string): BlockFactory | null {
   const cached = factoryCache.get(source);
@@ -837,8 +839,12 @@ function blockFactory(source: string): BlockFactory | null {
     // keeps this head in the interpreter, which gives the same results more slowly.
     return null;
   }
-  if (factoryCache.size >= FACTORY_CACHE_LIMIT) factoryCache.clear();
+  if (factoryCacheSourceLength + source.length > FACTORY_CACHE_SOURCE_LIMIT) {
+    factoryCache.clear();
+    factoryCacheSourceLength = 0;
+  }
   factoryCache.set(source, factory);
+  factoryCacheSourceLength += source.length;
   return factory;
 }
 
