@@ -511,11 +511,14 @@ function directForm(entry: DecodedEntry): DirectForm {
   }
 }
 
+/** Assignments of a segment's base and access ends to the block's locals for it. */
+function segmentLocalsCode(segment: number): string {
+  return `base${segment} = cpu.segBase[${segment}]; readEnd${segment} = cpu.segReadEnd[${segment}]; writeEnd${segment} = cpu.segWriteEnd[${segment}];`;
+}
+
 /** After `segment` was loaded: its base and ends again, if the block reads them. */
 function reloadSegmentCode(emitter: Emitter, segment: number): Deferred {
-  return () => (emitter.segments.has(segment)
-    ? `base${segment} = cpu.segBase[${segment}]; readEnd${segment} = cpu.segReadEnd[${segment}]; writeEnd${segment} = cpu.segWriteEnd[${segment}];`
-    : '');
+  return () => (emitter.segments.has(segment) ? segmentLocalsCode(segment) : '');
 }
 
 /** cli/sti at a CPL above IOPL: #GP(0) (the flags and registers are as before the instruction). */
@@ -565,7 +568,7 @@ function emitDirect(emitter: Emitter, entry: DecodedEntry, form: DirectForm, cou
     case DirectForm.ClearInterrupts:
       lines.push(ioplCheckCode(count), `cpu.flags &= ${~FLAG_IF};`);
       return;
-    case DirectForm.SetInterrupts:
+    case DirectForm.SetInterrupts: {
       // sti holds interrupts off until the next instruction has run. When that instruction runs in this
       // block, no interrupt can come in between; so unless one waits already (or TF asks for a trap), the
       // block runs on and the shadow is over when it ends. Otherwise the run loop is told, as the handler does.
@@ -575,6 +578,7 @@ function emitDirect(emitter: Emitter, entry: DecodedEntry, form: DirectForm, cou
         ? `if ((cpu.flags & ${FLAG_IF}) === 0) { cpu.flags |= ${FLAG_IF}; if (cpu.externalInterruptPending || (cpu.flags & ${FLAG_TF}) !== 0) { ${tellLoop} ${leave} } }`
         : `if ((cpu.flags & ${FLAG_IF}) === 0) { cpu.flags |= ${FLAG_IF}; ${tellLoop} }`));
       return;
+    }
     case DirectForm.ClearDirection:
       lines.push(`cpu.flags &= ${~FLAG_DF};`);
       return;
@@ -1012,20 +1016,15 @@ function emitTerminator(emitter: Emitter, terminator: DecodedEntry, position: nu
 
 /** call: the return address pushed (the target, checked, is in `v`), then EIP = v. A store into code leaves the same way. */
 function pushReturnCode(emitter: Emitter, fallThrough: number, count: number): string {
-  const esp = register32(emitter, 4);
-  const head = `t = (${esp} - 4) | 0; `;
-  markWritten(emitter, 4);
-  const leave = `r4 = t; ${exitCode(emitter, 'v', count + 1)}`;
-  return head + writeCode(emitter, 2, 't', `(e + ${fallThrough}) | 0`, leave) + ` ${leave}`;
+  const leave = (): string => exitCode(emitter, 'v', count + 1);
+  return `${pushCode(emitter, `(e + ${fallThrough}) | 0`, leave)} ${leave()}`;
 }
 
 /** After a handler that may load a segment register or change CPL / EFLAGS.AC: the memory locals again. */
 function reloadSegmentsCode(emitter: Emitter): Deferred {
   return () => {
     if (emitter.segments.size === 0) return '';
-    const segments = [...emitter.segments].map((segment) =>
-      `base${segment} = cpu.segBase[${segment}]; readEnd${segment} = cpu.segReadEnd[${segment}]; writeEnd${segment} = cpu.segWriteEnd[${segment}];`);
-    return `readMask = cpu.readMask; writeMask = cpu.writeMask; ${segments.join(' ')}`;
+    return `readMask = cpu.readMask; writeMask = cpu.writeMask; ${[...emitter.segments].map(segmentLocalsCode).join(' ')}`;
   };
 }
 
@@ -1053,7 +1052,7 @@ function blockSource(emitter: Emitter, starts: readonly number[], calledCount: n
     ...(segments.length === 0 ? [] : [
       '  const tlb = cpu.tlb, dwords = cpu.memory.dwords, bytes = cpu.memory.bytes;',
       '  let readMask = cpu.readMask, writeMask = cpu.writeMask;',
-      ...segments.map((segment) => `  let base${segment} = cpu.segBase[${segment}], readEnd${segment} = cpu.segReadEnd[${segment}], writeEnd${segment} = cpu.segWriteEnd[${segment}];`),
+      ...segments.map((segment) => `  let base${segment} = 0, readEnd${segment} = 0, writeEnd${segment} = 0; ${segmentLocalsCode(segment)}`),
     ]),
     '  try {',
     ...body.map((line) => `    ${line}`),
