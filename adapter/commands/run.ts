@@ -7,8 +7,7 @@
 // machine stops (instruction limit, triple fault, bug check, a halt with no exit status).
 import * as fs from 'fs';
 import * as path from 'path';
-import { assemble } from '../../core/asm/assembler';
-import { defaultAssemblyCache } from '../../core/asm/assembly-cache';
+import { defaultAssemblyCache, type Assembler } from '../../core/asm/assembly-cache';
 import { formatDiagnostic } from '../../core/asm/diagnostics';
 import { linkModules, type LinkResult } from '../../core/asm/linker';
 import type { ModuleSpec } from '../../core/asm/module';
@@ -117,8 +116,8 @@ function samplesDirectory(): string | undefined {
 }
 
 /** The org a module file declares: a driver is loaded where its source says. */
-function originOf(file: string): number {
-  return assemble({ fileName: file }).origin;
+function originOf(file: string, assembler: Assembler): number {
+  return assembler.assemble({ fileName: file }).origin;
 }
 
 interface LinkedSystem {
@@ -156,6 +155,8 @@ function linkBootDriverLoader(driverEntries: readonly number[], samples: string)
 function linkSystem(options: RunOptions, samples: string, output: CommandOutput): LinkedSystem | undefined {
   const program = path.resolve(options.program ?? path.join(samples, 'programs', 'readfile.asm'));
   const programName = path.basename(program, '.asm');
+  // An unchanged kernel and ntdll come from the assembly cache (core/asm/assembly-cache.ts).
+  const assembler = defaultAssemblyCache();
   const kernelSpecs: ModuleSpec[] = [ntoskrnlModuleSpec(path.join(samples, 'kernel'), options.windows)];
   const driverNames: string[] = [];
   for (const file of options.drivers) {
@@ -166,10 +167,8 @@ function linkSystem(options: RunOptions, samples: string, output: CommandOutput)
       return undefined;
     }
     driverNames.push(driverName);
-    kernelSpecs.push({ name: driverName, entryFile: driver, mode: 'kernel', base: originOf(driver) });
+    kernelSpecs.push({ name: driverName, entryFile: driver, mode: 'kernel', base: originOf(driver, assembler) });
   }
-  // An unchanged kernel and ntdll come from the assembly cache (core/asm/assembly-cache.ts).
-  const assembler = defaultAssemblyCache();
   const kernel = linkModules(kernelSpecs, { assembler });
   const user = linkModules([
     ntdllModuleSpec(path.join(samples, 'ntdll'), options.windows),
