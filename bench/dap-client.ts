@@ -81,3 +81,29 @@ export function nextStopOrEnd(client: DebugClient): Promise<{ kind: 'stopped' | 
     client.on('terminated', onTerminated);
   });
 }
+
+/**
+ * Starts an adapter process (`adapter`, default the compiled one) and launches `program` with stopOnEntry;
+ * resolves once it stopped on entry, with the moment the stopped event arrived. The process is stopped
+ * again if the launch fails.
+ */
+export async function startAdapterAtEntry(program: string, options: { adapter?: string; environment?: NodeJS.ProcessEnv } = {}): Promise<{ client: DebugClient; stoppedAt: bigint }> {
+  const repositoryRoot = repositoryRootOf(program);
+  const DebugClientClass = loadDebugClient(repositoryRoot);
+  const environment = { ...adapterEnvironment(repositoryRoot), ...options.environment };
+  const client = new DebugClientClass('node', options.adapter ?? adapterMain(), 'ntsyscall', { cwd: repositoryRoot, env: environment });
+  client.defaultTimeout = EVENT_TIMEOUT_MS;
+  try {
+    await client.start();
+    const stopped = nextStopOrEnd(client);
+    const configured = client.waitForEvent('initialized').then(() => client.configurationDoneRequest());
+    // launch() sends initialize first; the adapter answers launch only after configurationDone.
+    await Promise.all([client.launch({ program, stopOnEntry: true }), configured]);
+    const arrived = await stopped;
+    if (arrived.kind !== 'stopped') throw new Error('dap: the program ended before stopping on entry');
+    return { client, stoppedAt: arrived.at };
+  } catch (error) {
+    await client.stop();
+    throw error;
+  }
+}

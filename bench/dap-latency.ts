@@ -6,9 +6,7 @@
 // the program is restarted (same adapter process, so V8's optimised code stays warm) before it would
 // exit; if it exits anyway, a fresh adapter is started.
 import type { DebugClient } from '@vscode/debugadapter-testsupport';
-import {
-  adapterEnvironment, adapterMain, EVENT_TIMEOUT_MS, findReadfileSample, lineMatching, loadDebugClient, millisecondsSince, nextStopOrEnd, repositoryRootOf,
-} from './dap-client';
+import { findReadfileSample, lineMatching, millisecondsSince, nextStopOrEnd, startAdapterAtEntry } from './dap-client';
 import { quantile } from './statistics';
 
 /** Sampled steps per granularity, after WARM_UP_STEPS unrecorded ones. */
@@ -50,21 +48,6 @@ export interface DapLatencyResult {
   wallSeconds: number;
 }
 
-/** One adapter process with readfile.asm launched and stopped on entry. */
-async function startAdapterAtEntry(program: string): Promise<DebugClient> {
-  const repositoryRoot = repositoryRootOf(program);
-  const DebugClientClass = loadDebugClient(repositoryRoot);
-  const client = new DebugClientClass('node', adapterMain(), 'ntsyscall', { cwd: repositoryRoot, env: adapterEnvironment(repositoryRoot) });
-  client.defaultTimeout = EVENT_TIMEOUT_MS;
-  await client.start();
-  const stopped = nextStopOrEnd(client);
-  const configured = client.waitForEvent('initialized').then(() => client.configurationDoneRequest());
-  // launch() sends initialize first; the adapter answers launch only after configurationDone.
-  await Promise.all([client.launch({ program, stopOnEntry: true }), configured]);
-  if ((await stopped).kind !== 'stopped') throw new Error('dap-latency: the program ended before stopping on entry');
-  return client;
-}
-
 /** What a client asks for after every stop; returns the top frame's line (to see the exit coming). */
 async function refreshViews(client: DebugClient): Promise<number> {
   const trace = await client.stackTraceRequest({ threadId: THREAD_ID });
@@ -88,7 +71,7 @@ export async function measureDapLatency(): Promise<DapLatencyResult> {
   const started = process.hrtime.bigint();
   let restarts = 0;
   let adapterStarts = 1;
-  let client = await startAdapterAtEntry(program);
+  let client = (await startAdapterAtEntry(program)).client;
   try {
     let line = await refreshViews(client);
 
@@ -109,7 +92,7 @@ export async function measureDapLatency(): Promise<DapLatencyResult> {
       const arrived = await stoppedOrEnded;
       if (arrived.kind === 'terminated') {
         await client.stop();
-        client = await startAdapterAtEntry(program);
+        client = (await startAdapterAtEntry(program)).client;
         adapterStarts++;
         line = await refreshViews(client);
         return undefined;

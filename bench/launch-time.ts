@@ -8,7 +8,7 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { adapterEnvironment, findReadfileSample, loadDebugClient, nextStopOrEnd, repositoryRootOf } from './dap-client';
+import { findReadfileSample, repositoryRootOf, startAdapterAtEntry } from './dap-client';
 import { formatSpread, spreadOf, type Spread } from './statistics';
 
 export const LAUNCH_TARGET_MILLISECONDS = 150;
@@ -34,22 +34,10 @@ function shippedAdapter(repositoryRoot: string, folder: string): { file: string;
 }
 
 async function launchOnce(adapter: string, program: string, cacheFolder: string): Promise<number> {
-  const repositoryRoot = repositoryRootOf(program);
-  const DebugClientClass = loadDebugClient(repositoryRoot);
-  const environment = { ...adapterEnvironment(repositoryRoot), NTSYSCALL_ASSEMBLY_CACHE: cacheFolder };
   const started = process.hrtime.bigint();
-  const client = new DebugClientClass('node', adapter, 'ntsyscall', { cwd: repositoryRoot, env: environment });
-  try {
-    await client.start();
-    const stopped = nextStopOrEnd(client);
-    const configured = client.waitForEvent('initialized').then(() => client.configurationDoneRequest());
-    await Promise.all([client.launch({ program, stopOnEntry: true }), configured]);
-    const arrived = await stopped;
-    if (arrived.kind !== 'stopped') throw new Error('launch: the program ended before stopping on entry');
-    return Number(arrived.at - started) / 1e6;
-  } finally {
-    await client.stop();
-  }
+  const { client, stoppedAt } = await startAdapterAtEntry(program, { adapter, environment: { NTSYSCALL_ASSEMBLY_CACHE: cacheFolder } });
+  await client.stop();
+  return Number(stoppedAt - started) / 1e6;
 }
 
 function nodeStartMilliseconds(): number {
